@@ -1,0 +1,205 @@
+/* sbw_test: helpers shared by the Check suites (see sbw_test.h). */
+#include "sbw_test.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "sbw_migrate.h"
+
+char *sbw_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    ck_assert_int_ge(n, 0);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    ck_assert_uint_eq(got, (size_t)n);
+    buf[n] = '\0';
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
+char *sbw_test_fixture_path(const char *rel)
+{
+    const char *root = getenv("SBW_FIXTURES");
+    ck_assert_msg(root != NULL, "SBW_FIXTURES is not set (run through ctest)");
+    size_t n = strlen(root) + strlen(rel) + 2;
+    char *p = malloc(n);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, n, "%s/%s", root, rel);
+    return p;
+}
+
+char *sbw_test_fixture(const char *rel, size_t *len)
+{
+    char *p = sbw_test_fixture_path(rel);
+    char *data = sbw_test_read_file(p, len);
+    free(p);
+    return data;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t sbw_test_fixture_list(const char *dir, const char *suffix, char ***names)
+{
+    char *p = sbw_test_fixture_path(dir);
+    DIR *d = opendir(p);
+    ck_assert_msg(d != NULL, "cannot open fixture folder %s", p);
+    free(p);
+    size_t n = 0, cap = 16;
+    char **out = malloc(cap * sizeof *out);
+    ck_assert_ptr_nonnull(out);
+    size_t sl = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l < sl || strcmp(e->d_name + l - sl, suffix) != 0)
+            continue;
+        if (n == cap) {
+            cap *= 2;
+            out = realloc(out, cap * sizeof *out);
+            ck_assert_ptr_nonnull(out);
+        }
+        out[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(out, n, sizeof *out, cmp_str);
+    *names = out;
+    return n;
+}
+
+char *sbw_test_pg_admin_conninfo(void)
+{
+    const char *state = getenv("SBW_TEST_STATE");
+    ck_assert_msg(state != NULL, "SBW_TEST_STATE is not set (run through ctest)");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pg/conninfo", state);
+    char *s = sbw_test_read_file(path, NULL);
+    s[strcspn(s, "\r\n")] = '\0';
+    return s;
+}
+
+int sbw_test_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+char *sbw_test_tmpdir(const char *prefix)
+{
+    char tmpl[512];
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/%s-XXXXXX", base ? base : "/tmp", prefix ? prefix : "sbw");
+    char *d = mkdtemp(tmpl);
+    ck_assert_msg(d != NULL, "mkdtemp failed");
+    return strdup(d);
+}
+
+/* Value of NAME=value in the cluster's env file, malloc'd. */
+static char *pg_env_value(const char *name)
+{
+    const char *state = getenv("SBW_TEST_STATE");
+    ck_assert_msg(state != NULL, "SBW_TEST_STATE is not set (run through ctest)");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pg/env", state);
+    char *env = sbw_test_read_file(path, NULL);
+    size_t nl = strlen(name);
+    char *val = NULL;
+    for (char *line = env; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (strncmp(line, name, nl) == 0 && line[nl] == '=')
+            val = strdup(line + nl + 1);
+        line = next;
+    }
+    free(env);
+    ck_assert_msg(val != NULL, "%s missing from %s", name, path);
+    return val;
+}
+
+char *sbw_test_pg_role_conninfo(const char *role, const char *dbname)
+{
+    char var[64];
+    const char *r = strncmp(role, "sbw_", 4) == 0 ? role + 4 : role;
+    snprintf(var, sizeof var, "SBW_PG_%s_PASSWORD", r);
+    for (char *c = var; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+    char *pw = pg_env_value(var);
+    char *port = pg_env_value("SBW_PG_PORT");
+    char buf[1024];
+    snprintf(buf, sizeof buf, "host=127.0.0.1 port=%s dbname=%s user=%s password=%s", port,
+             dbname ? dbname : "clickstream_dw", role, pw);
+    free(pw);
+    free(port);
+    return strdup(buf);
+}
+
+static void admin_exec(const char *sql)
+{
+    char *ci = sbw_test_pg_role_conninfo("sbw_admin", "postgres");
+    PGconn *c = PQconnectdb(ci);
+    free(ci);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "admin connect: %s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+}
+
+char *sbw_test_pg_scratch_db(const char *prefix)
+{
+    static int counter;
+    char name[64], sql[256];
+    snprintf(name, sizeof name, "%s_%d_%d", prefix, (int)getpid(), ++counter);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER sbw_owner", name);
+    admin_exec(sql);
+    /* Migrations run as the owner, exactly as in production. */
+    char *ci = sbw_test_pg_role_conninfo("sbw_owner", name);
+    PGconn *c = PQconnectdb(ci);
+    free(ci);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "owner connect: %s", PQerrorMessage(c));
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    char dir[4096], err[1024] = "";
+    const char *src = getenv("SBW_SOURCE_DIR");
+    ck_assert_ptr_nonnull(src);
+    snprintf(dir, sizeof dir, "%s/sql", src);
+    int applied = 0;
+    ck_assert_msg(sbw_migrate_apply(c, dir, &applied, err, sizeof err) == 0, "migrate: %s", err);
+    PQfinish(c);
+    return strdup(name);
+}
+
+void sbw_test_pg_drop_db(const char *dbname)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+    admin_exec(sql);
+}
