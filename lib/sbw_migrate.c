@@ -83,7 +83,7 @@ int sbw_migrate_list(const char *dir, sbw_migration_t **out, char *err, size_t e
             list = grown;
         }
         list[n].version = v;
-        snprintf(list[n].name, sizeof list[n].name, "%s", e->d_name);
+        memcpy(list[n].name, e->d_name, strlen(e->d_name) + 1); /* length checked above */
         n++;
     }
     if (!list)
