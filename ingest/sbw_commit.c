@@ -1,0 +1,213 @@
+/* sbw_commit: group commit of accepted events into the lake (see sbw_commit.h). */
+#include "sbw_commit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+typedef struct batch {
+    char *data;
+    size_t len, cap;
+    int64_t received_ms; /* of the first request: names the object */
+    int refs;            /* requests still to read the outcome */
+    int closed;          /* no more appends */
+    int done;            /* outcome known */
+    int rc;
+    double seconds;
+    char key[96];
+    char err[256];
+    pthread_cond_t cv; /* signalled when full (to the leader) and when done (to all) */
+} batch_t;
+
+struct sbw_committer {
+    sbw_commit_opts_t opts;
+    sbw_commit_put_fn put;
+    void *ud;
+    pthread_mutex_t mu;
+    batch_t *open; /* the batch requests append to, or NULL */
+    size_t pending_bytes;
+    sbw_commit_stats_t stats;
+};
+
+sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_put_fn put, void *ud)
+{
+    sbw_committer_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->opts = *opts;
+    c->put = put;
+    c->ud = ud;
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+void sbw_committer_free(sbw_committer_t *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+void sbw_commit_key(int64_t received_ms, const char *uuid, char *out, size_t outlen)
+{
+    time_t t = (time_t)(received_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, outlen, "events/%04d/%02d/%02d/%02d/event-%s.json", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, uuid);
+}
+
+static batch_t *batch_new(int64_t received_ms)
+{
+    batch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->received_ms = received_ms;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return b;
+}
+
+static void batch_free(batch_t *b)
+{
+    pthread_cond_destroy(&b->cv);
+    free(b->data);
+    free(b);
+}
+
+static int batch_append(batch_t *b, const char *lines, size_t len)
+{
+    if (b->len + len > b->cap) {
+        size_t ncap = b->cap ? b->cap : 4096;
+        while (ncap < b->len + len)
+            ncap *= 2;
+        char *grown = realloc(b->data, ncap);
+        if (!grown)
+            return -1;
+        b->data = grown;
+        b->cap = ncap;
+    }
+    memcpy(b->data + b->len, lines, len);
+    b->len += len;
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The leader: wait for company, close the batch, write it, publish the outcome.
+ * Called and returns with c->mu held. */
+static void lead(sbw_committer_t *c, batch_t *b)
+{
+    if (c->opts.max_wait_us > 0) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_nsec += (c->opts.max_wait_us % 1000000) * 1000;
+        deadline.tv_sec += c->opts.max_wait_us / 1000000 + deadline.tv_nsec / 1000000000;
+        deadline.tv_nsec %= 1000000000;
+        while (!b->closed) {
+            if (pthread_cond_timedwait(&b->cv, &c->mu, &deadline) == ETIMEDOUT)
+                break;
+        }
+    }
+    b->closed = 1;
+    if (c->open == b)
+        c->open = NULL;
+    pthread_mutex_unlock(&c->mu);
+
+    uuid_t u;
+    char us[37];
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, us);
+    sbw_commit_key(b->received_ms, us, b->key, sizeof b->key);
+    double t0 = now_seconds();
+    int rc = c->put(c->ud, b->key, b->data, b->len, b->err, sizeof b->err);
+    double secs = now_seconds() - t0;
+
+    pthread_mutex_lock(&c->mu);
+    b->rc = rc == 0 ? 0 : -1;
+    b->seconds = secs;
+    b->done = 1;
+    c->pending_bytes -= b->len;
+    if (rc == 0) {
+        c->stats.objects_written++;
+        c->stats.requests_grouped += (uint64_t)(b->refs - 1);
+    } else {
+        c->stats.put_failures++;
+    }
+    pthread_cond_broadcast(&b->cv);
+}
+
+int sbw_committer_submit(sbw_committer_t *c, const char *lines, size_t len, int64_t received_ms,
+                         char *key_out, size_t key_len, double *write_seconds, char *err,
+                         size_t errlen)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->pending_bytes + len > c->opts.max_pending_bytes) {
+        pthread_mutex_unlock(&c->mu);
+        snprintf(err, errlen, "overloaded: %zu bytes waiting for storage", c->pending_bytes);
+        return -2;
+    }
+    int leader = 0;
+    batch_t *b = c->open;
+    if (!b) {
+        b = batch_new(received_ms);
+        if (!b) {
+            pthread_mutex_unlock(&c->mu);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        c->open = b;
+        leader = 1;
+    }
+    if (batch_append(b, lines, len) != 0) {
+        if (leader) {
+            c->open = NULL;
+            batch_free(b);
+        }
+        pthread_mutex_unlock(&c->mu);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    b->refs++;
+    c->pending_bytes += len;
+    if (b->len >= c->opts.max_batch_bytes && !b->closed) {
+        b->closed = 1;
+        c->open = NULL;
+        pthread_cond_broadcast(&b->cv); /* wake the leader early */
+    }
+    if (leader)
+        lead(c, b);
+    while (!b->done)
+        pthread_cond_wait(&b->cv, &c->mu);
+    int rc = b->rc;
+    if (rc != 0)
+        snprintf(err, errlen, "%s", b->err);
+    if (key_out)
+        snprintf(key_out, key_len, "%s", b->key);
+    if (write_seconds)
+        *write_seconds = b->seconds;
+    if (--b->refs == 0)
+        batch_free(b);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+void sbw_committer_stats(sbw_committer_t *c, sbw_commit_stats_t *out)
+{
+    pthread_mutex_lock(&c->mu);
+    *out = c->stats;
+    pthread_mutex_unlock(&c->mu);
+}

@@ -1,0 +1,282 @@
+/* Unit tests of the collector's group commit (sbw_commit), metrics rendering and gzip bodies. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbw_commit.h"
+#include "sbw_gzip.h"
+#include "sbw_metrics.h"
+
+/* An in-memory store standing in for the lake: the durable put under test is the lake's
+ * own (tests/integration); here we check which bytes each put received. */
+typedef struct {
+    pthread_mutex_t mu;
+    int fail;
+    int puts;
+    char keys[64][96];
+    char *data[64];
+    size_t len[64];
+} store_t;
+
+static int store_put(void *ud, const char *key, const char *data, size_t len, char *err,
+                     size_t errlen)
+{
+    store_t *s = ud;
+    pthread_mutex_lock(&s->mu);
+    int rc = 0;
+    if (s->fail) {
+        snprintf(err, errlen, "disk full");
+        rc = -1;
+    } else if (s->puts < 64) {
+        snprintf(s->keys[s->puts], sizeof s->keys[0], "%s", key);
+        s->data[s->puts] = malloc(len + 1);
+        memcpy(s->data[s->puts], data, len);
+        s->data[s->puts][len] = '\0';
+        s->len[s->puts] = len;
+        s->puts++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static void store_free(store_t *s)
+{
+    for (int i = 0; i < s->puts; i++)
+        free(s->data[i]);
+}
+
+START_TEST(key_names_the_utc_hour)
+{
+    char key[128];
+    /* 2026-11-27T23:59:59.999Z */
+    sbw_commit_key(1795823999999LL, "550e8400-e29b-41d4-a716-446655440000", key, sizeof key);
+    ck_assert_str_eq(key, "events/2026/11/27/23/event-550e8400-e29b-41d4-a716-446655440000.json");
+    sbw_commit_key(1795824000000LL, "x", key, sizeof key);
+    ck_assert_str_eq(key, "events/2026/11/28/00/event-x.json");
+}
+END_TEST
+
+START_TEST(single_request_is_one_object)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    sbw_commit_opts_t o = {.max_wait_us = 0, .max_batch_bytes = 1 << 20, .max_pending_bytes = 1 << 20};
+    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    char key[128], err[256];
+    double secs = -1;
+    const char *line = "{\"eventName\":\"page_view\"}\n";
+    ck_assert_int_eq(sbw_committer_submit(c, line, strlen(line), 1795823999999LL, key, sizeof key,
+                                          &secs, err, sizeof err), 0);
+    ck_assert_int_eq(s.puts, 1);
+    ck_assert_str_eq(s.keys[0], key);
+    ck_assert_int_eq(strncmp(key, "events/2026/11/27/23/event-", 27), 0);
+    ck_assert_str_eq(s.data[0], line);
+    ck_assert(secs >= 0.0);
+    sbw_commit_stats_t st;
+    sbw_committer_stats(c, &st);
+    ck_assert_uint_eq(st.objects_written, 1);
+    ck_assert_uint_eq(st.requests_grouped, 0);
+    sbw_committer_free(c);
+    store_free(&s);
+}
+END_TEST
+
+typedef struct {
+    sbw_committer_t *c;
+    char line[128];
+    char key[128];
+    int rc;
+} submitter_t;
+
+static void *submit_thread(void *arg)
+{
+    submitter_t *t = arg;
+    char err[256];
+    t->rc = sbw_committer_submit(t->c, t->line, strlen(t->line), 1795823999999LL, t->key,
+                                 sizeof t->key, NULL, err, sizeof err);
+    return NULL;
+}
+
+START_TEST(requests_arriving_together_share_one_object)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    /* Each line is 32 bytes; the batch closes when the 4th arrives, long before the wait ends. */
+    sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 128, .max_pending_bytes = 1 << 20};
+    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    submitter_t t[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        t[i].c = c;
+        snprintf(t[i].line, sizeof t[i].line, "{\"eventName\":\"e%d\",\"pad\":\"xxxx\"}\n", i);
+        ck_assert_uint_eq(strlen(t[i].line), 32);
+        pthread_create(&th[i], NULL, submit_thread, &t[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(s.puts, 1);
+    ck_assert_uint_eq(s.len[0], 128);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(t[i].rc, 0);
+        ck_assert_str_eq(t[i].key, s.keys[0]);
+        ck_assert_ptr_nonnull(strstr(s.data[0], t[i].line));
+    }
+    sbw_commit_stats_t st;
+    sbw_committer_stats(c, &st);
+    ck_assert_uint_eq(st.objects_written, 1);
+    ck_assert_uint_eq(st.requests_grouped, 3);
+    sbw_committer_free(c);
+    store_free(&s);
+}
+END_TEST
+
+START_TEST(failed_write_fails_every_request_of_the_batch)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail = 1};
+    sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 64, .max_pending_bytes = 1 << 20};
+    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    submitter_t t[2];
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        t[i].c = c;
+        snprintf(t[i].line, sizeof t[i].line, "{\"eventName\":\"e%d\",\"pad\":\"xxxx\"}\n", i);
+        pthread_create(&th[i], NULL, submit_thread, &t[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(t[i].rc, -1);
+    }
+    ck_assert_int_eq(s.puts, 0);
+    /* The storage comes back: the next request is written and nothing is left pending. */
+    s.fail = 0;
+    char err[256];
+    /* 64 bytes: fills the batch at once, so the leader does not wait for company. */
+    const char *big = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+    ck_assert_uint_eq(strlen(big), 64);
+    ck_assert_int_eq(sbw_committer_submit(c, big, 64, 0, NULL, 0, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(s.puts, 1);
+    ck_assert_str_eq(s.data[0], big);
+    sbw_commit_stats_t st;
+    sbw_committer_stats(c, &st);
+    ck_assert_uint_eq(st.put_failures, 1);
+    ck_assert_uint_eq(st.objects_written, 1);
+    sbw_committer_free(c);
+    store_free(&s);
+}
+END_TEST
+
+START_TEST(overload_is_refused_not_queued)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    sbw_commit_opts_t o = {.max_wait_us = 0, .max_batch_bytes = 1 << 20, .max_pending_bytes = 16};
+    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    char err[256];
+    const char *line = "{\"eventName\":\"page_view\"}\n";
+    ck_assert_int_eq(sbw_committer_submit(c, line, strlen(line), 0, NULL, 0, NULL, err, sizeof err), -2);
+    ck_assert_ptr_nonnull(strstr(err, "overloaded"));
+    ck_assert_int_eq(s.puts, 0);
+    sbw_committer_free(c);
+}
+END_TEST
+
+START_TEST(metrics_render_prometheus_text)
+{
+    sbw_metrics_t m;
+    sbw_metrics_init(&m);
+    sbw_metrics_request(&m, 200);
+    sbw_metrics_request(&m, 200);
+    sbw_metrics_request(&m, 413);
+    sbw_metrics_request(&m, 418);
+    atomic_fetch_add(&m.events_accepted, 7);
+    sbw_metrics_write(&m, 0.003, 1);
+    sbw_metrics_write(&m, 0.0004, 1);
+    sbw_metrics_write(&m, 0.1, 0);
+    char buf[8192];
+    size_t n = sbw_metrics_render(&m, buf, sizeof buf);
+    ck_assert_uint_lt(n, sizeof buf);
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_requests_total{code=\"200\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_requests_total{code=\"413\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_requests_total{code=\"other\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_events_accepted_total 7\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_objects_written_total 2\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_failures_total 1\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_seconds_bucket{le=\"0.0005\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_seconds_bucket{le=\"0.0025\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_seconds_bucket{le=\"0.005\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_seconds_bucket{le=\"+Inf\"} 2\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_seconds_sum 0.003400\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "sbw_ingest_write_seconds_count 2\n"));
+    /* Too small a buffer reports the size needed, like snprintf. */
+    char tiny[16];
+    ck_assert_uint_eq(sbw_metrics_render(&m, tiny, sizeof tiny), n);
+}
+END_TEST
+
+START_TEST(gzip_round_trip_and_limits)
+{
+    const char *body = "[{\"eventName\":\"page_view\"},{\"eventName\":\"click\"}]";
+    char *gz = NULL, *out = NULL, err[256] = "";
+    size_t gzlen = 0, outlen = 0;
+    ck_assert_int_eq(sbw_gzip(body, strlen(body), &gz, &gzlen), 0);
+    ck_assert_int_eq(sbw_gunzip(gz, gzlen, 1024, &out, &outlen, err, sizeof err), 0);
+    ck_assert_uint_eq(outlen, strlen(body));
+    ck_assert_str_eq(out, body);
+    free(out);
+    /* Exactly at the limit is fine; one byte less is refused. */
+    ck_assert_int_eq(sbw_gunzip(gz, gzlen, strlen(body), &out, &outlen, err, sizeof err), 0);
+    free(out);
+    ck_assert_int_eq(sbw_gunzip(gz, gzlen, strlen(body) - 1, &out, &outlen, err, sizeof err), -1);
+    ck_assert_str_eq(err, "decompressed body exceeds 48 bytes");
+    ck_assert_ptr_null(out);
+    /* Truncated and corrupt streams. */
+    ck_assert_int_eq(sbw_gunzip(gz, gzlen - 4, 1024, &out, &outlen, err, sizeof err), -1);
+    ck_assert_str_eq(err, "body is not valid gzip: truncated stream");
+    ck_assert_int_eq(sbw_gunzip("not gzip at all", 15, 1024, &out, &outlen, err, sizeof err), -1);
+    ck_assert_int_eq(strncmp(err, "body is not valid gzip: ", 24), 0);
+    free(gz);
+}
+END_TEST
+
+START_TEST(gzip_bomb_costs_at_most_the_limit)
+{
+    size_t big = 64u << 20; /* 64 MiB of zeros compresses to ~64 KiB */
+    char *zeros = calloc(1, big), *gz = NULL, *out = NULL, err[256];
+    size_t gzlen, outlen;
+    ck_assert_int_eq(sbw_gzip(zeros, big, &gz, &gzlen), 0);
+    free(zeros);
+    ck_assert_uint_lt(gzlen, 1u << 20);
+    ck_assert_int_eq(sbw_gunzip(gz, gzlen, 1u << 20, &out, &outlen, err, sizeof err), -1);
+    ck_assert_str_eq(err, "decompressed body exceeds 1048576 bytes");
+    free(gz);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("ingest_commit");
+    TCase *k = tcase_create("group_commit");
+    tcase_set_timeout(k, 30);
+    tcase_add_test(k, key_names_the_utc_hour);
+    tcase_add_test(k, single_request_is_one_object);
+    tcase_add_test(k, requests_arriving_together_share_one_object);
+    tcase_add_test(k, failed_write_fails_every_request_of_the_batch);
+    tcase_add_test(k, overload_is_refused_not_queued);
+    suite_add_tcase(s, k);
+    TCase *m = tcase_create("metrics");
+    tcase_add_test(m, metrics_render_prometheus_text);
+    suite_add_tcase(s, m);
+    TCase *g = tcase_create("gzip");
+    tcase_add_test(g, gzip_round_trip_and_limits);
+    tcase_add_test(g, gzip_bomb_costs_at_most_the_limit);
+    suite_add_tcase(s, g);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
