@@ -151,7 +151,7 @@ START_TEST(failed_write_fails_every_request_of_the_batch)
     s.fail = 0;
     char err[256];
     /* 64 bytes: fills the batch at once, so the leader does not wait for company. */
-    const char *big = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+    const char *big = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
     ck_assert_uint_eq(strlen(big), 64);
     ck_assert_int_eq(sbw_committer_submit(c, big, 64, 0, NULL, 0, NULL, err, sizeof err), 0);
     ck_assert_int_eq(s.puts, 1);
