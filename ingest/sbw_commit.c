@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +15,15 @@ typedef struct batch {
     char *data;
     size_t len, cap;
     int64_t received_ms; /* of the first request: names the object */
-    int refs;            /* requests still to read the outcome */
+    int refs;            /* requests in the batch (under c->mu until closed) */
+    atomic_int readers;  /* requests still to read the outcome; the last frees the batch */
+    sem_t done_sem;      /* posted once per follower when the outcome is known */
     int closed;          /* no more appends */
-    int done;            /* outcome known */
     int rc;
     double seconds;
     char key[96];
     char err[256];
-    pthread_cond_t cv; /* signalled when full (to the leader) and when done (to all) */
+    pthread_cond_t cv; /* signalled to the leader when the batch is full */
 } batch_t;
 
 struct sbw_committer {
@@ -29,6 +32,8 @@ struct sbw_committer {
     void *ud;
     pthread_mutex_t mu;
     batch_t *open; /* the batch requests append to, or NULL */
+    int writing;   /* a put is running: the next leader waits, its batch still filling */
+    pthread_cond_t slot_cv;
     size_t pending_bytes;
     sbw_commit_stats_t stats;
 };
@@ -42,6 +47,7 @@ sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_put
     c->put = put;
     c->ud = ud;
     pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->slot_cv, NULL);
     return c;
 }
 
@@ -49,6 +55,7 @@ void sbw_committer_free(sbw_committer_t *c)
 {
     if (!c)
         return;
+    pthread_cond_destroy(&c->slot_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -73,11 +80,13 @@ static batch_t *batch_new(int64_t received_ms)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&b->cv, &ca);
     pthread_condattr_destroy(&ca);
+    sem_init(&b->done_sem, 0, 0);
     return b;
 }
 
 static void batch_free(batch_t *b)
 {
+    sem_destroy(&b->done_sem);
     pthread_cond_destroy(&b->cv);
     free(b->data);
     free(b);
@@ -108,7 +117,7 @@ static double now_seconds(void)
 }
 
 /* The leader: wait for company, close the batch, write it, publish the outcome.
- * Called and returns with c->mu held. */
+ * Called with c->mu held; returns with it released. */
 static void lead(sbw_committer_t *c, batch_t *b)
 {
     if (c->opts.max_wait_us > 0) {
@@ -122,6 +131,10 @@ static void lead(sbw_committer_t *c, batch_t *b)
                 break;
         }
     }
+    /* One put at a time: while the previous batch is being written this one keeps filling. */
+    while (c->writing)
+        pthread_cond_wait(&c->slot_cv, &c->mu);
+    c->writing = 1;
     b->closed = 1;
     if (c->open == b)
         c->open = NULL;
@@ -137,9 +150,8 @@ static void lead(sbw_committer_t *c, batch_t *b)
     double secs = now_seconds() - t0;
 
     pthread_mutex_lock(&c->mu);
-    b->rc = rc == 0 ? 0 : -1;
-    b->seconds = secs;
-    b->done = 1;
+    c->writing = 0;
+    pthread_cond_signal(&c->slot_cv);
     c->pending_bytes -= b->len;
     if (rc == 0) {
         c->stats.objects_written++;
@@ -147,7 +159,29 @@ static void lead(sbw_committer_t *c, batch_t *b)
     } else {
         c->stats.put_failures++;
     }
-    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&c->mu);
+    /* The batch is closed: refs no longer changes. Publish the outcome, then wake each
+     * follower exactly once (a semaphore: no herd on the committer's lock). */
+    b->rc = rc == 0 ? 0 : -1;
+    b->seconds = secs;
+    for (int i = 1; i < b->refs; i++)
+        sem_post(&b->done_sem);
+}
+
+/* Copies the outcome of b for one request and drops its reference. */
+static int finish(batch_t *b, char *key_out, size_t key_len, double *write_seconds, char *err,
+                  size_t errlen)
+{
+    int rc = b->rc;
+    if (rc != 0)
+        snprintf(err, errlen, "%s", b->err);
+    if (key_out)
+        snprintf(key_out, key_len, "%s", b->key);
+    if (write_seconds)
+        *write_seconds = b->seconds;
+    if (atomic_fetch_sub(&b->readers, 1) == 1)
+        batch_free(b);
+    return rc;
 }
 
 int sbw_committer_submit(sbw_committer_t *c, const char *lines, size_t len, int64_t received_ms,
@@ -182,27 +216,21 @@ int sbw_committer_submit(sbw_committer_t *c, const char *lines, size_t len, int6
         return -1;
     }
     b->refs++;
+    atomic_fetch_add(&b->readers, 1);
     c->pending_bytes += len;
     if (b->len >= c->opts.max_batch_bytes && !b->closed) {
         b->closed = 1;
         c->open = NULL;
-        pthread_cond_broadcast(&b->cv); /* wake the leader early */
+        pthread_cond_signal(&b->cv); /* wake the leader early */
     }
-    if (leader)
-        lead(c, b);
-    while (!b->done)
-        pthread_cond_wait(&b->cv, &c->mu);
-    int rc = b->rc;
-    if (rc != 0)
-        snprintf(err, errlen, "%s", b->err);
-    if (key_out)
-        snprintf(key_out, key_len, "%s", b->key);
-    if (write_seconds)
-        *write_seconds = b->seconds;
-    if (--b->refs == 0)
-        batch_free(b);
-    pthread_mutex_unlock(&c->mu);
-    return rc;
+    if (leader) {
+        lead(c, b); /* returns with c->mu released */
+    } else {
+        pthread_mutex_unlock(&c->mu);
+        while (sem_wait(&b->done_sem) != 0)
+            ; /* EINTR */
+    }
+    return finish(b, key_out, key_len, write_seconds, err, errlen);
 }
 
 void sbw_committer_stats(sbw_committer_t *c, sbw_commit_stats_t *out)

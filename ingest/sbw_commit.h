@@ -3,8 +3,9 @@
  * Requests that arrive together are written as ONE lake object with one durable put, and each
  * request returns only after that put succeeded (or failed). The first request of a batch
  * becomes its leader: it waits at most max_wait_us for others (or until the batch holds
- * max_batch_bytes), closes the batch, writes it, and wakes the others. While one batch is being
- * written the next one fills, so writes overlap. Thread-safe: call from any request thread. */
+ * max_batch_bytes), then waits for the previous put to finish -- its batch still filling
+ * meanwhile, so a slow store makes bigger objects, not more of them -- closes the batch, writes
+ * it, and wakes the others. One put runs at a time. Thread-safe: call from any request thread. */
 #ifndef SBW_COMMIT_H
 #define SBW_COMMIT_H
 
@@ -12,8 +13,8 @@
 #include <stdint.h>
 
 /* Writes one object durably: returns 0 only when it is stored; -1 with err otherwise.
- * Called from a request thread, never with the committer's lock held; may run concurrently
- * with itself for different batches. */
+ * Called from a request thread, never with the committer's lock held, never concurrently with
+ * itself (so one lake handle suffices). */
 typedef int (*sbw_commit_put_fn)(void *ud, const char *key, const char *data, size_t len,
                                  char *err, size_t errlen);
 

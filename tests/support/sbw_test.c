@@ -10,7 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
+#include <signal.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "sbw_migrate.h"
 
@@ -202,4 +208,167 @@ void sbw_test_pg_drop_db(const char *dbname)
     char sql[256];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
     admin_exec(sql);
+}
+
+int sbw_test_spawn(const char *program, char *const *args, char *const *env, const char *cwd,
+                   const char *log_path)
+{
+    const char *build = getenv("SBW_BUILD_DIR");
+    ck_assert_msg(build != NULL, "SBW_BUILD_DIR is not set (run through ctest)");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", build, program);
+    char *argv[32];
+    int n = 0;
+    argv[n++] = path;
+    for (int i = 0; args && args[i] && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        for (int i = 0; env && env[i]; i++)
+            putenv(env[i]);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        int fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv(path, argv);
+        _exit(127);
+    }
+    return (int)pid;
+}
+
+int sbw_test_stop(int pid)
+{
+    int status = 0;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 1000; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return status;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static size_t grow(char *data, size_t size, size_t n, void *ud)
+{
+    sbw_test_resp_t *r = ud;
+    size_t add = size * n;
+    char *b = realloc(r->body, r->len + add + 1);
+    if (!b)
+        return 0;
+    memcpy(b + r->len, data, add);
+    r->len += add;
+    b[r->len] = '\0';
+    r->body = b;
+    return add;
+}
+
+static size_t grow_headers(char *data, size_t size, size_t n, void *ud)
+{
+    char **h = ud;
+    size_t old = *h ? strlen(*h) : 0, add = size * n;
+    char *b = realloc(*h, old + add + 1);
+    if (!b)
+        return 0;
+    memcpy(b + old, data, add);
+    b[old + add] = '\0';
+    *h = b;
+    return add;
+}
+
+int sbw_test_http(const char *method, const char *url, const char *const *headers,
+                  const void *body, size_t len, sbw_test_resp_t *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->body = calloc(1, 1);
+    CURL *c = curl_easy_init();
+    ck_assert_ptr_nonnull(c);
+    struct curl_slist *hl = NULL;
+    for (int i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    hl = curl_slist_append(hl, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow_headers);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void sbw_test_resp_free(sbw_test_resp_t *resp)
+{
+    free(resp->body);
+    free(resp->headers);
+    memset(resp, 0, sizeof *resp);
+}
+
+char *sbw_test_resp_header(const sbw_test_resp_t *resp, const char *name)
+{
+    size_t nl = strlen(name);
+    for (const char *p = resp->headers; p && *p;) {
+        const char *eol = strstr(p, "\r\n");
+        size_t l = eol ? (size_t)(eol - p) : strlen(p);
+        if (l > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ')
+                v++;
+            return strndup(v, (size_t)(p + l - v));
+        }
+        p = eol ? eol + 2 : p + l;
+    }
+    return NULL;
+}
+
+void sbw_test_wait_http(const char *url, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 50) {
+        sbw_test_resp_t r;
+        if (sbw_test_http("GET", url, NULL, NULL, 0, &r) == 0 && r.status == 200) {
+            sbw_test_resp_free(&r);
+            return;
+        }
+        sbw_test_resp_free(&r);
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_abort_msg("%s did not answer 200 within %d ms", url, timeout_ms);
+}
+
+char *sbw_test_s3_endpoint(char *bucket, size_t blen)
+{
+    const char *state = getenv("SBW_TEST_STATE");
+    ck_assert_msg(state != NULL, "SBW_TEST_STATE is not set (run through ctest)");
+    char path[2048];
+    snprintf(path, sizeof path, "%s/s3/endpoint", state);
+    char *ep = sbw_test_read_file(path, NULL);
+    ep[strcspn(ep, "\r\n")] = '\0';
+    snprintf(path, sizeof path, "%s/s3/bucket", state);
+    char *b = sbw_test_read_file(path, NULL);
+    b[strcspn(b, "\r\n")] = '\0';
+    snprintf(bucket, blen, "%s", b);
+    free(b);
+    return ep;
 }

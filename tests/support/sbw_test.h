@@ -42,4 +42,41 @@ int sbw_test_free_port(void);
 /* A fresh empty temporary directory (removed by the caller if it wants). */
 char *sbw_test_tmpdir(const char *prefix);
 
+/* "http://127.0.0.1:PORT" of the s3 fixture's S3-compatible server (s3rver; credentials
+ * S3RVER/S3RVER), malloc'd; its bucket is copied into bucket. */
+char *sbw_test_s3_endpoint(char *bucket, size_t blen);
+
+/* ---- processes and HTTP ---- */
+
+/* Starts a program of the build tree (path relative to $SBW_BUILD_DIR, e.g.
+ * "ingest/sbw-ingest") with extra environment entries ("NAME=value", NULL-terminated, added to
+ * the test's own environment) in folder cwd (NULL: unchanged); its stdout/stderr go to
+ * log_path. Returns the pid. */
+int sbw_test_spawn(const char *program, char *const *args, char *const *env, const char *cwd,
+                   const char *log_path);
+
+/* Stops a spawned process with SIGTERM (SIGKILL after 10 s) and returns its exit status as
+ * waitpid reports it. */
+int sbw_test_stop(int pid);
+
+/* Polls GET url until it answers 200 (up to timeout_ms); aborts the test otherwise. */
+void sbw_test_wait_http(const char *url, int timeout_ms);
+
+typedef struct {
+    long status;
+    char *body; /* malloc'd, NUL-terminated */
+    size_t len;
+    char *headers; /* malloc'd raw response headers */
+} sbw_test_resp_t;
+
+/* One HTTP request with libcurl. headers: NULL-terminated "Name: value" list or NULL.
+ * Fills *resp (free with sbw_test_resp_free); returns 0, or -1 on a transport error. */
+int sbw_test_http(const char *method, const char *url, const char *const *headers,
+                  const void *body, size_t len, sbw_test_resp_t *resp);
+
+void sbw_test_resp_free(sbw_test_resp_t *resp);
+
+/* Value of a response header (case-insensitive name), malloc'd, or NULL. */
+char *sbw_test_resp_header(const sbw_test_resp_t *resp, const char *name);
+
 #endif

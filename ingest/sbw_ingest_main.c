@@ -1,0 +1,395 @@
+/* sbw-ingest: the POST /clickstream collector on CivetWeb, writing to the lake with group commit. */
+#include <civetweb.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sbw_commit.h"
+#include "sbw_config.h"
+#include "sbw_ingest.h"
+#include "sbw_ingest_settings.h"
+#include "sbw_lake.h"
+#include "sbw_log.h"
+#include "sbw_metrics.h"
+
+#ifndef SBW_SOURCE_DIR
+#define SBW_SOURCE_DIR "."
+#endif
+
+
+
+typedef struct {
+    sbw_ingest_config_t cfg;
+    const char *trusted_proxies;
+    sbw_lake_t *lake;
+    sbw_committer_t *committer;
+    sbw_metrics_t metrics;
+    atomic_uint_fast64_t next_request;
+    size_t max_body;
+    long started_at;
+} app_t;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* The committer's put: one durable lake object. Never runs concurrently with itself. */
+static int lake_put(void *ud, const char *key, const char *data, size_t len, char *err,
+                    size_t errlen)
+{
+    app_t *app = ud;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = sbw_lake_put(app->lake, key, data, len, err, errlen);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    sbw_metrics_write(&app->metrics,
+                      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                      rc == 0);
+    if (rc != 0)
+        SBW_ERROR(key, "lake write failed: %s", err);
+    return rc == 0 ? 0 : -1;
+}
+
+static int store_lines(void *ud, const char *lines, size_t len, int64_t received_ms, char *err,
+                       size_t errlen)
+{
+    app_t *app = ud;
+    return sbw_committer_submit(app->committer, lines, len, received_ms, NULL, 0, NULL, err,
+                                errlen);
+}
+
+static void send_response(struct mg_connection *conn, app_t *app, int status,
+                          const char *content_type, const char *body, size_t len,
+                          const sbw_ingest_resp_t *extra, const char *request_id)
+{
+    mg_response_header_start(conn, status);
+    if (content_type)
+        mg_response_header_add(conn, "Content-Type", content_type, -1);
+    mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+    if (request_id)
+        mg_response_header_add(conn, "X-Request-Id", request_id, -1);
+    for (int i = 0; extra && i < extra->n_headers; i++)
+        mg_response_header_add(conn, extra->header_name[i], extra->header_value[i], -1);
+    char clen[32];
+    snprintf(clen, sizeof clen, "%zu", len);
+    mg_response_header_add(conn, "Content-Length", clen, -1);
+    mg_response_header_send(conn);
+    if (len)
+        mg_write(conn, body, len);
+    sbw_metrics_request(&app->metrics, status);
+}
+
+/* Reads the whole body, at most max bytes; returns its length, -1 when too large, -2 on a
+ * read error or timeout. *out is malloc'd (NUL-terminated). */
+static long long read_body(struct mg_connection *conn, size_t max, char **out)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    *out = NULL;
+    if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
+        return -1;
+    size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 16384;
+    if (cap > max + 1)
+        cap = max + 1;
+    char *buf = malloc(cap + 1);
+    size_t used = 0;
+    if (!buf)
+        return -2;
+    for (;;) {
+        if (used == cap) {
+            if (cap > max) {
+                free(buf);
+                return -1;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *grown = realloc(buf, ncap + 1);
+            if (!grown) {
+                free(buf);
+                return -2;
+            }
+            buf = grown;
+            cap = ncap;
+        }
+        int n = mg_read(conn, buf + used, cap - used);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            free(buf);
+            return -2;
+        }
+        used += (size_t)n;
+    }
+    if (used > max) {
+        free(buf);
+        return -1;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    return (long long)used;
+}
+
+static int handle_clickstream(struct mg_connection *conn, void *cbdata)
+{
+    app_t *app = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    char request_id[48];
+    snprintf(request_id, sizeof request_id, "%lx-%llx", app->started_at,
+             (unsigned long long)atomic_fetch_add(&app->next_request, 1));
+    int64_t received = now_ms();
+    char *body = NULL;
+    long long len = 0;
+    if (strcmp(ri->request_method, "POST") == 0) {
+        len = read_body(conn, app->max_body, &body);
+        if (len == -1) {
+            char msg[128];
+            int n = snprintf(msg, sizeof msg,
+                             "{\"success\":false,\"message\":\"body exceeds %zu bytes\"}",
+                             app->max_body);
+            send_response(conn, app, 413, "application/json", msg, (size_t)n, NULL, request_id);
+            SBW_INFO(request_id, "413 body too large");
+            return 413;
+        }
+        if (len < 0) {
+            static const char msg[] = "{\"success\":false,\"message\":\"could not read the body\"}";
+            send_response(conn, app, 400, "application/json", msg, sizeof msg - 1, NULL,
+                          request_id);
+            return 400;
+        }
+        atomic_fetch_add(&app->metrics.bytes_received, (uint_fast64_t)len);
+    }
+    char client_ip[64];
+    sbw_ingest_client_ip(ri->remote_addr, mg_get_header(conn, "X-Forwarded-For"),
+                         app->trusted_proxies, client_ip, sizeof client_ip);
+    const char *trace = mg_get_header(conn, "X-Amzn-Trace-Id");
+    if (!trace)
+        trace = mg_get_header(conn, "traceparent");
+    sbw_ingest_req_t req = {
+        .method = ri->request_method,
+        .path = ri->local_uri,
+        .content_type = mg_get_header(conn, "Content-Type"),
+        .content_encoding = mg_get_header(conn, "Content-Encoding"),
+        .origin = mg_get_header(conn, "Origin"),
+        .body = body ? body : "",
+        .body_len = (size_t)len,
+        .received_at_ms = received,
+        .source_ip = client_ip,
+        .user_agent = mg_get_header(conn, "User-Agent"),
+        .request_id = request_id,
+        .trace_id = trace,
+    };
+    sbw_ingest_resp_t resp;
+    sbw_ingest_handle(&app->cfg, &req, store_lines, app, &resp);
+    free(body);
+    send_response(conn, app, resp.status, resp.body ? resp.content_type : NULL, resp.body,
+                  resp.body_len, &resp, request_id);
+    atomic_fetch_add(&app->metrics.events_accepted, resp.events_accepted);
+    atomic_fetch_add(&app->metrics.events_rejected, resp.events_rejected);
+    if (resp.status >= 500)
+        SBW_ERROR(request_id, "%d %s", resp.status, resp.log_reason);
+    else if (resp.status >= 400)
+        SBW_INFO(request_id, "%d %s", resp.status, resp.log_reason);
+    else
+        SBW_DEBUG(request_id, "%d accepted=%zu rejected=%zu", resp.status, resp.events_accepted,
+                  resp.events_rejected);
+    int status = resp.status;
+    sbw_ingest_resp_cleanup(&resp);
+    return status;
+}
+
+static int handle_healthz(struct mg_connection *conn, void *cbdata)
+{
+    app_t *app = cbdata;
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"status\":\"ok\",\"lake\":\"%s\"}\n",
+                     sbw_lake_describe(app->lake));
+    send_response(conn, app, 200, "application/json", body, (size_t)n, NULL, NULL);
+    return 200;
+}
+
+static int handle_metrics(struct mg_connection *conn, void *cbdata)
+{
+    app_t *app = cbdata;
+    sbw_commit_stats_t st;
+    sbw_committer_stats(app->committer, &st);
+    char buf[8192];
+    size_t n = sbw_metrics_render(&app->metrics, buf, sizeof buf);
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    n += (size_t)snprintf(buf + n, sizeof buf - n,
+                          "# HELP sbw_ingest_requests_grouped_total Requests that shared a lake "
+                          "object with an earlier one (group commit).\n"
+                          "# TYPE sbw_ingest_requests_grouped_total counter\n"
+                          "sbw_ingest_requests_grouped_total %llu\n",
+                          (unsigned long long)st.requests_grouped);
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    send_response(conn, app, 200, "text/plain; version=0.0.4", buf, n, NULL, NULL);
+    return 200;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* web/ beside an installed binary (../share/sbw/web), else the source tree's. */
+static void default_web_root(char *out, size_t outlen) /* outlen >= PATH_MAX */
+{
+    char exe[PATH_MAX - 32];
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l > 0) {
+        exe[l] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(out, outlen, "%s/../share/sbw/web", exe);
+            if (is_dir(out))
+                return;
+        }
+    }
+    snprintf(out, outlen, "%s/web", SBW_SOURCE_DIR);
+}
+
+static int log_civetweb(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    SBW_WARN("civetweb", "%s", message);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    char err[1024];
+    size_t nv, nl;
+    const sbw_cfg_var_t *vars = sbw_ingest_settings_vars(&nv);
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: sbw-ingest [--help | example-env | print-config]\n"
+               "Serves POST /clickstream, /healthz, /metrics and the web/ folder.\n"
+               "Settings come from the environment (see `sbw-ingest example-env`).\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "example-env") == 0) {
+        sbw_cfg_print_example(vars, nv, stdout);
+        sbw_cfg_print_example(sbw_lake_cfg_vars(&nl), nl, stdout);
+        return 0;
+    }
+    static sbw_ingest_settings_t st; /* lives for the whole process */
+    if (sbw_ingest_settings_load(&st, sbw_cfg_getenv, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "sbw-ingest: configuration error: %s\n", err);
+        return 2;
+    }
+    sbw_cfg_t *cfg = &st.cfg;
+    if (argc > 1 && strcmp(argv[1], "print-config") == 0) {
+        sbw_cfg_print(cfg, stdout);
+        printf("# lake: %s\n", st.lake_url);
+        return 0;
+    }
+    sbw_log_init("sbw-ingest", st.log_level);
+
+    static app_t app; /* lives for the whole process; handlers get a pointer */
+    app.cfg = st.ingest;
+    app.max_body = app.cfg.limits.max_body_bytes;
+    app.trusted_proxies = sbw_cfg_str(cfg, "SBW_INGEST_TRUSTED_PROXIES");
+    app.started_at = (long)time(NULL);
+    sbw_metrics_init(&app.metrics);
+    if (sbw_lake_open(st.lake_url, &st.lake_opts, &app.lake, err, sizeof err) != 0) {
+        fprintf(stderr, "sbw-ingest: cannot open the lake: %s\n", err);
+        return 2;
+    }
+    sbw_commit_opts_t copts = {
+        .max_wait_us = sbw_cfg_int(cfg, "SBW_INGEST_GROUP_COMMIT_US"),
+        .max_batch_bytes = (size_t)sbw_cfg_int(cfg, "SBW_INGEST_MAX_BATCH_BYTES"),
+        .max_pending_bytes = (size_t)sbw_cfg_int(cfg, "SBW_INGEST_MAX_PENDING_BYTES"),
+    };
+    app.committer = sbw_committer_new(&copts, lake_put, &app);
+
+    char web_root[PATH_MAX + 32];
+    const char *wr = sbw_cfg_str(cfg, "SBW_INGEST_WEB_ROOT");
+    if (wr)
+        snprintf(web_root, sizeof web_root, "%s", wr);
+    else
+        default_web_root(web_root, sizeof web_root);
+
+    char threads[16], backlog[16], header_bytes[16], timeout[16];
+    snprintf(threads, sizeof threads, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_THREADS"));
+    snprintf(backlog, sizeof backlog, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_BACKLOG"));
+    snprintf(header_bytes, sizeof header_bytes, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_MAX_HEADER_BYTES"));
+    snprintf(timeout, sizeof timeout, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_REQUEST_TIMEOUT_MS"));
+    const char *options[32];
+    int o = 0;
+    options[o++] = "listening_ports";
+    options[o++] = sbw_cfg_str(cfg, "SBW_INGEST_LISTEN");
+    options[o++] = "num_threads";
+    options[o++] = threads;
+    options[o++] = "listen_backlog";
+    options[o++] = backlog;
+    options[o++] = "max_request_size";
+    options[o++] = header_bytes;
+    options[o++] = "request_timeout_ms";
+    options[o++] = timeout;
+    options[o++] = "enable_keep_alive";
+    options[o++] = "yes";
+    options[o++] = "keep_alive_timeout_ms";
+    options[o++] = "15000";
+    options[o++] = "tcp_nodelay";
+    options[o++] = "1";
+    options[o++] = "enable_directory_listing";
+    options[o++] = "no";
+    /* CivetWeb answers CORS preflights itself with "*" unless this is empty; ours does it. */
+    options[o++] = "access_control_allow_origin";
+    options[o++] = "";
+    if (is_dir(web_root)) {
+        options[o++] = "document_root";
+        options[o++] = web_root;
+    }
+    options[o++] = NULL;
+
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.log_message = log_civetweb;
+    mg_init_library(0);
+    struct mg_context *ctx = mg_start(&cb, &app, options);
+    if (!ctx) {
+        fprintf(stderr, "sbw-ingest: cannot listen on %s (port in use?)\n",
+                sbw_cfg_str(cfg, "SBW_INGEST_LISTEN"));
+        return 1;
+    }
+    mg_set_request_handler(ctx, "/clickstream$", handle_clickstream, &app);
+    mg_set_request_handler(ctx, "/healthz$", handle_healthz, &app);
+    mg_set_request_handler(ctx, "/metrics$", handle_metrics, &app);
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    struct mg_server_port ports[4];
+    int np = mg_get_server_ports(ctx, 4, ports);
+    SBW_INFO(NULL, "listening on %s port %d, lake %s, web %s", sbw_cfg_str(cfg, "SBW_INGEST_LISTEN"),
+             np > 0 ? ports[0].port : 0, sbw_lake_describe(app.lake), web_root);
+    while (!stop_requested)
+        usleep(100 * 1000);
+    SBW_INFO(NULL, "stopping");
+    mg_stop(ctx); /* waits for running requests: every acknowledged event is already durable */
+    mg_exit_library();
+    sbw_committer_free(app.committer);
+    sbw_lake_free(app.lake);
+    sbw_ingest_settings_cleanup(&st);
+    return 0;
+}

@@ -1,0 +1,191 @@
+/* sbw_enrich: the "_ingest" member, IP anonymisation and bot detection (see sbw_enrich.h). */
+#include "sbw_enrich.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbw_time.h"
+#include "sbw_utf8.h"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int sbw_enrich_ip_anonymise(const char *ip, char *out, size_t outlen)
+{
+    if (outlen > 0)
+        out[0] = '\0';
+    if (!ip || outlen < SBW_IP_SIZE)
+        return -1;
+    unsigned char a[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, ip, a) == 1) {
+        a[3] = 0;
+        return inet_ntop(AF_INET, a, out, (socklen_t)outlen) ? 0 : -1;
+    }
+    if (inet_pton(AF_INET6, ip, a) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(a, mapped, sizeof mapped) == 0) {
+            a[15] = 0;
+            return inet_ntop(AF_INET, a + 12, out, (socklen_t)outlen) ? 0 : -1;
+        }
+        memset(a + 6, 0, sizeof a - 6); /* keep the /48 */
+        return inet_ntop(AF_INET6, a, out, (socklen_t)outlen) ? 0 : -1;
+    }
+    return -1;
+}
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive search of the lowercase needle in hay; returns the match or NULL. */
+static const char *ci_find(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && lower(p[i]) == needle[i])
+            i++;
+        if (i == n)
+            return p;
+    }
+    return NULL;
+}
+
+/* Markers of automated clients (lowercase substrings). Keep docs/event-contract.md in step. */
+static const char *const bot_markers[] = {
+    "bot", /* Googlebot, bingbot, AhrefsBot, UptimeRobot, ... (not "cubot") */
+    "crawler",
+    "spider",
+    "slurp",
+    "curl/",
+    "wget/",
+    "python-requests",
+    "python-urllib",
+    "aiohttp",
+    "go-http-client",
+    "java/",
+    "okhttp",
+    "libwww-perl",
+    "httpclient",
+    "axios/",
+    "node-fetch",
+    "scrapy",
+    "phantomjs",
+    "facebookexternalhit",
+    "embedly",
+    "lighthouse",
+    "pingdom",
+    "feedfetcher",
+    "mediapartners-google",
+    "google-inspectiontool",
+    NULL, /* "headlesschrome" is deliberately absent: our own browser tests use it */
+};
+
+bool sbw_enrich_is_bot(const char *ua)
+{
+    if (!ua || !*ua)
+        return false;
+    for (const char *const *m = bot_markers; *m; m++) {
+        if (strcmp(*m, "bot") == 0) {
+            /* "bot" anywhere except inside the phone brand "Cubot". */
+            for (const char *p = ua; (p = ci_find(p, "bot")) != NULL; p += 3) {
+                if (!(p - ua >= 2 && lower(p[-2]) == 'c' && lower(p[-1]) == 'u'))
+                    return true;
+            }
+            continue;
+        }
+        if (ci_find(ua, *m))
+            return true;
+    }
+    return false;
+}
+
+/* Adds name: sanitised text cut to max bytes, or null. Returns 0 or -1 when out of memory. */
+static int add_text(cJSON *o, const char *name, const char *s, size_t max)
+{
+    if (!s)
+        return cJSON_AddNullToObject(o, name) ? 0 : -1;
+    char *t = sbw_utf8_sanitize(s, strlen(s), max);
+    if (!t)
+        return -1;
+    cJSON *v = cJSON_AddStringToObject(o, name, t);
+    free(t);
+    return v ? 0 : -1;
+}
+
+static bool client_sent_id(const cJSON *obj)
+{
+    const char *names[] = {"eventId", "event_id"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, names[i]);
+        if (cJSON_IsString(v) && v->valuestring[0])
+            return true;
+    }
+    return false;
+}
+
+int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits_t *limits,
+                     char *err, size_t errlen)
+{
+    char iso[SBW_TIME_ISO_SIZE];
+    char ip[SBW_IP_SIZE];
+    if (!cJSON_IsObject(obj)) {
+        set_err(err, errlen, "expected a JSON object");
+        return -1;
+    }
+    if (sbw_time_format_iso(meta->received_at_ms, iso, sizeof iso) != 0) {
+        set_err(err, errlen, "receive time %lld out of range", (long long)meta->received_at_ms);
+        return -1;
+    }
+    if (meta->server_event_id && !sbw_event_uuid_valid(meta->server_event_id)) {
+        set_err(err, errlen, "server event id is not a UUID");
+        return -1;
+    }
+    while (cJSON_GetObjectItemCaseSensitive(obj, "_ingest"))
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, "_ingest");
+
+    cJSON *ing = cJSON_CreateObject();
+    if (!ing)
+        goto oom;
+    bool have_ip = sbw_enrich_ip_anonymise(meta->source_ip, ip, sizeof ip) == 0;
+    if (!cJSON_AddStringToObject(ing, "receivedAt", iso) ||
+        add_text(ing, "sourceIp", have_ip ? ip : NULL, sizeof ip) != 0 ||
+        add_text(ing, "userAgent", meta->user_agent, limits->max_user_agent_bytes) != 0 ||
+        add_text(ing, "requestId", meta->request_id, limits->max_string_bytes) != 0 ||
+        add_text(ing, "traceId", meta->trace_id, limits->max_string_bytes) != 0 ||
+        add_text(ing, "method", meta->method, limits->max_string_bytes) != 0 ||
+        add_text(ing, "path", meta->path, limits->max_string_bytes) != 0 ||
+        !cJSON_AddBoolToObject(ing, "isBot", sbw_enrich_is_bot(meta->user_agent)))
+        goto oom;
+    if (meta->server_event_id && !client_sent_id(obj)) {
+        char id[SBW_UUID_SIZE];
+        for (int i = 0; i < SBW_UUID_SIZE; i++) {
+            char c = meta->server_event_id[i];
+            id[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+        }
+        if (!cJSON_AddStringToObject(ing, "eventId", id))
+            goto oom;
+    }
+    if (!cJSON_AddItemToObject(obj, "_ingest", ing))
+        goto oom;
+    return 0;
+oom:
+    cJSON_Delete(ing);
+    set_err(err, errlen, "out of memory");
+    return -1;
+}

@@ -1,0 +1,800 @@
+/* sbw_event: contract validation and the lake-record-to-row mapping (see sbw_event.h). */
+#include "sbw_event.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "sbw_enrich.h"
+#include "sbw_time.h"
+#include "sbw_utf8.h"
+
+#define MS_PER_MIN INT64_C(60000)
+#define MS_PER_DAY INT64_C(86400000)
+/* Client times before this are not plausible: 2015-01-01T00:00:00Z. */
+#define PLAUSIBLE_MIN_MS INT64_C(1420070400000)
+/* A derived event time may be at most this far after / before the receive time. */
+#define SKEW_AHEAD_MS (5 * MS_PER_MIN)
+#define SKEW_BEHIND_MS (7 * MS_PER_DAY)
+
+void sbw_limits_init(sbw_limits_t *l)
+{
+    l->max_body_bytes = 1024 * 1024;
+    l->max_events = 500;
+    l->max_event_bytes = 64 * 1024;
+    l->max_string_bytes = 2048;
+    l->max_url_bytes = 8192;
+    l->max_user_agent_bytes = SBW_USER_AGENT_MAX;
+    l->max_depth = 8;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- small helpers over cJSON ---------------------------------------------------------- */
+
+static const cJSON *member(const cJSON *obj, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, name);
+}
+
+/* The first of the given names (NULL-terminated list) present with a non-null value. */
+static const cJSON *first_of(const cJSON *obj, const char *const *names)
+{
+    if (!cJSON_IsObject(obj))
+        return NULL;
+    for (; *names; names++) {
+        const cJSON *v = member(obj, *names);
+        if (v && !cJSON_IsNull(v))
+            return v;
+    }
+    return NULL;
+}
+
+static const char *type_name(const cJSON *v)
+{
+    if (cJSON_IsObject(v))
+        return "object";
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsBool(v))
+        return "boolean";
+    if (cJSON_IsNull(v))
+        return "null";
+    return "invalid value";
+}
+
+/* ---- field table ----------------------------------------------------------------------- */
+
+typedef enum {
+    F_NAME,   /* eventName: string, 1..64 bytes of [A-Za-z0-9_.:-] */
+    F_STRING, /* string or null */
+    F_URL,    /* string or null, max_url_bytes */
+    F_BOOL,   /* boolean or null */
+    F_TIME,   /* ISO 8601 string, epoch number, or null */
+    F_PRICE,  /* number, numeric string, "" or null */
+    F_OBJECT  /* object or null */
+} field_type_t;
+
+typedef struct {
+    const char *name;
+    field_type_t type;
+} field_t;
+
+static const field_t top_fields[] = {
+    {"eventName", F_NAME},     {"event_name", F_NAME},       {"eventId", F_STRING},
+    {"event_id", F_STRING},    {"eventTimestamp", F_TIME},   {"event_timestamp", F_TIME},
+    {"sentAt", F_TIME},        {"sent_at", F_TIME},          {"pageUrl", F_URL},
+    {"page_url", F_URL},       {"referrer", F_URL},          {"userId", F_STRING},
+    {"user_id", F_STRING},     {"userLoginState", F_STRING}, {"user_login_state", F_STRING},
+    {"login_state", F_STRING}, {"identitySource", F_STRING}, {"identity_source", F_STRING},
+    {"clientId", F_STRING},    {"client_id", F_STRING},      {"sessionId", F_STRING},
+    {"session_id", F_STRING},  {"isFirstVisit", F_BOOL},     {"is_first_visit", F_BOOL},
+    {"product", F_OBJECT},     {"element", F_OBJECT},        {NULL, F_STRING},
+};
+
+static const field_t product_fields[] = {
+    {"id", F_STRING},           {"name", F_STRING},
+    {"category", F_STRING},     {"brand", F_STRING},
+    {"brandName", F_STRING},    {"urlPath", F_STRING},
+    {"url_path", F_STRING},     {"price", F_PRICE},
+    {"discountPrice", F_PRICE}, {"discount_price", F_PRICE},
+    {NULL, F_STRING},
+};
+
+static const field_t element_fields[] = {
+    {"tag", F_STRING},  {"id", F_STRING},      {"role", F_STRING},
+    {"text", F_STRING}, {"dataset", F_OBJECT}, {NULL, F_STRING},
+};
+
+static const char *const names_event_name[] = {"eventName", "event_name", NULL};
+static const char *const names_event_id[] = {"eventId", "event_id", NULL};
+static const char *const names_created[] = {"eventTimestamp", "event_timestamp", NULL};
+static const char *const names_sent[] = {"sentAt", "sent_at", NULL};
+static const char *const names_page_url[] = {"pageUrl", "page_url", NULL};
+static const char *const names_referrer[] = {"referrer", NULL};
+static const char *const names_user_id[] = {"userId", "user_id", NULL};
+static const char *const names_login[] = {"userLoginState", "user_login_state", "login_state",
+                                          NULL};
+static const char *const names_identity[] = {"identitySource", "identity_source", NULL};
+static const char *const names_client_id[] = {"clientId", "client_id", NULL};
+static const char *const names_session_id[] = {"sessionId", "session_id", NULL};
+static const char *const names_first_visit[] = {"isFirstVisit", "is_first_visit", NULL};
+static const char *const names_product[] = {"product", NULL};
+static const char *const names_element[] = {"element", NULL};
+static const char *const names_p_id[] = {"id", NULL};
+static const char *const names_p_name[] = {"name", NULL};
+static const char *const names_p_category[] = {"category", NULL};
+static const char *const names_p_brand[] = {"brand", "brandName", NULL};
+static const char *const names_p_price[] = {"price", NULL};
+static const char *const names_p_discount[] = {"discountPrice", "discount_price", NULL};
+static const char *const names_p_url_path[] = {"urlPath", "url_path", NULL};
+
+/* ---- event name ------------------------------------------------------------------------ */
+
+/* Checks an event name value; the message names the member it came from. */
+static int check_name(const cJSON *v, const char *field, char *err, size_t errlen)
+{
+    if (!cJSON_IsString(v)) {
+        set_err(err, errlen, "%s: expected a string, got %s", field, type_name(v));
+        return -1;
+    }
+    const char *s = v->valuestring;
+    size_t n = strlen(s);
+    if (n == 0 || n > SBW_EVENT_NAME_MAX) {
+        set_err(err, errlen, "%s: must be 1 to %d bytes, got %zu", field, SBW_EVENT_NAME_MAX, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-')) {
+            set_err(err, errlen, "%s: invalid character at byte %zu (allowed: A-Z a-z 0-9 _ . : -)",
+                    field, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- numbers --------------------------------------------------------------------------- */
+
+/* Writes sign + digits[0..nd) * 10^k as plain decimal text. digits has no leading zeros. */
+static int plain_decimal(bool neg, const char *digits, size_t nd, long k, char *out, size_t outlen)
+{
+    while (nd > 0 && digits[nd - 1] == '0') { /* strip trailing zeros into the exponent */
+        nd--;
+        k++;
+    }
+    size_t o = 0;
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (o + 1 >= outlen)                                                                       \
+            return -2;                                                                             \
+        out[o++] = (ch);                                                                           \
+    } while (0)
+    if (nd == 0) {
+        PUT('0');
+        out[o] = '\0';
+        return 0;
+    }
+    if (neg)
+        PUT('-');
+    if (k >= 0) {
+        for (size_t i = 0; i < nd; i++)
+            PUT(digits[i]);
+        for (long i = 0; i < k; i++)
+            PUT('0');
+    } else {
+        long point = (long)nd + k; /* digits before the decimal point */
+        if (point > 0) {
+            for (long i = 0; i < point; i++)
+                PUT(digits[i]);
+            PUT('.');
+            for (size_t i = (size_t)point; i < nd; i++)
+                PUT(digits[i]);
+        } else {
+            PUT('0');
+            PUT('.');
+            for (long i = 0; i < -point; i++)
+                PUT('0');
+            for (size_t i = 0; i < nd; i++)
+                PUT(digits[i]);
+        }
+    }
+#undef PUT
+    out[o] = '\0';
+    return 0;
+}
+
+/* Parses a decimal number text [+-]digits[.digits][(e|E)[+-]digits] into canonical text. */
+static int decimal_from_text(const char *s, char *out, size_t outlen)
+{
+    char digits[64];
+    size_t nd = 0;
+    long k = 0;
+    bool neg = false, any = false;
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        neg = *p++ == '-';
+    for (; *p >= '0' && *p <= '9'; p++) {
+        any = true;
+        if (nd == 0 && *p == '0')
+            continue; /* leading zero */
+        if (nd == sizeof digits)
+            return -1;
+        digits[nd++] = *p;
+    }
+    if (*p == '.') {
+        p++;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            any = true;
+            k--;
+            if (nd == 0 && *p == '0')
+                continue;
+            if (nd == sizeof digits)
+                return -1;
+            digits[nd++] = *p;
+        }
+    }
+    if (!any)
+        return -1;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        bool eneg = false;
+        if (*p == '+' || *p == '-')
+            eneg = *p++ == '-';
+        if (!(*p >= '0' && *p <= '9'))
+            return -1;
+        long e = 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (e < 100000)
+                e = e * 10 + (*p - '0');
+        }
+        k += eneg ? -e : e;
+    }
+    if (*p != '\0')
+        return -1;
+    /* Magnitude check: value <= 1e15 (= 1 followed by 15 zeros). */
+    size_t t = nd;
+    long kk = k;
+    while (t > 0 && digits[t - 1] == '0') {
+        t--;
+        kk++;
+    }
+    if (t > 0) {
+        long int_digits = (long)t + kk; /* digits before the point */
+        if (int_digits > 16 || (int_digits == 16 && !(t == 1 && digits[0] == '1')))
+            return -2;
+    }
+    return plain_decimal(neg, digits, nd, k, out, outlen);
+}
+
+int sbw_event_decimal(const cJSON *v, char *out, size_t outlen)
+{
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (!isfinite(d) || fabs(d) > SBW_EVENT_NUMBER_MAX)
+            return -2;
+        char txt[40];
+        /* The fewest significant digits that read back as the same double. */
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(txt, sizeof txt, "%.*e", prec - 1, d);
+            if (strtod(txt, NULL) == d)
+                break;
+        }
+        return decimal_from_text(txt, out, outlen);
+    }
+    if (cJSON_IsString(v)) {
+        if (strlen(v->valuestring) > 60)
+            return -1;
+        return decimal_from_text(v->valuestring, out, outlen);
+    }
+    return -1;
+}
+
+/* ---- times ----------------------------------------------------------------------------- */
+
+/* Epoch number (ms when >= 1e11, else seconds) to ms. */
+static int time_from_number(double d, int64_t *out_ms)
+{
+    if (!isfinite(d) || d < 0 || d >= 253402300800000.0) /* year 10000 in ms */
+        return -1;
+    if (d < 1e11)
+        d *= 1000.0;
+    *out_ms = (int64_t)floor(d);
+    return 0;
+}
+
+int sbw_event_time_value(const cJSON *v, int64_t *out_ms)
+{
+    if (cJSON_IsNumber(v))
+        return time_from_number(v->valuedouble, out_ms);
+    if (!cJSON_IsString(v))
+        return -1;
+    const char *s = v->valuestring;
+    size_t n = strlen(s);
+    if (n > 0 && n <= 16 && strspn(s, "0123456789") == n)
+        return time_from_number(strtod(s, NULL), out_ms);
+    return sbw_time_parse_iso(s, out_ms);
+}
+
+/* ---- UUIDs ----------------------------------------------------------------------------- */
+
+bool sbw_event_uuid_valid(const char *s)
+{
+    static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    if (!s)
+        return false;
+    bool nonzero = false;
+    for (size_t i = 0; i < sizeof pattern - 1; i++) {
+        char c = s[i];
+        if (pattern[i] == '-') {
+            if (c != '-')
+                return false;
+            continue;
+        }
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+        if (c != '0')
+            nonzero = true;
+    }
+    return s[sizeof pattern - 1] == '\0' && nonzero;
+}
+
+static void uuid_lower(const char *in, char out[SBW_UUID_SIZE])
+{
+    for (int i = 0; i < SBW_UUID_SIZE - 1; i++) {
+        char c = in[i];
+        out[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[SBW_UUID_SIZE - 1] = '\0';
+}
+
+void sbw_event_uuid_v5(const char *name, size_t len, char out[SBW_UUID_SIZE])
+{
+    uuid_t ns, u;
+    uuid_parse(SBW_UUID_NAMESPACE, ns);
+    uuid_generate_sha1(u, ns, name, len);
+    uuid_unparse_lower(u, out);
+}
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+typedef struct {
+    const sbw_limits_t *limits;
+    char *err;
+    size_t errlen;
+    char path[256];
+} vctx_t;
+
+/* Appends ".name" or "[i]" to the path; returns the previous length to restore. */
+static size_t path_push_name(vctx_t *c, const char *name)
+{
+    size_t old = strlen(c->path);
+    size_t n = strlen(name);
+    if (n > 40)
+        snprintf(c->path + old, sizeof c->path - old, "%s%.40s...", old ? "." : "", name);
+    else
+        snprintf(c->path + old, sizeof c->path - old, "%s%s", old ? "." : "", name);
+    return old;
+}
+
+static size_t path_push_index(vctx_t *c, int i)
+{
+    size_t old = strlen(c->path);
+    snprintf(c->path + old, sizeof c->path - old, "[%d]", i);
+    return old;
+}
+
+static const char *path_or(const vctx_t *c)
+{
+    return c->path[0] ? c->path : "event";
+}
+
+/* Checks a string value (key = false; the message names the path) or a member name of the
+ * object at the current path (key = true: "member name: ..." or "product: member name: ..."). */
+static int check_text(vctx_t *c, const char *s, size_t max, bool key)
+{
+    size_t n = strlen(s), bad;
+    char where[300];
+    if (key)
+        snprintf(where, sizeof where, "%s%smember name", c->path, c->path[0] ? ": " : "");
+    else
+        snprintf(where, sizeof where, "%s", path_or(c));
+    if (!sbw_utf8_valid(s, n, &bad)) {
+        set_err(c->err, c->errlen, "%s: invalid UTF-8 at byte %zu", where, bad);
+        return -1;
+    }
+    if (n > max) {
+        set_err(c->err, c->errlen, "%s: %zu bytes exceeds the limit of %zu", where, n, max);
+        return -1;
+    }
+    return 0;
+}
+
+/* Generic checks over the whole tree: depth, UTF-8 and length of strings and member names,
+ * finite numbers. str_max: the length limit for v when it is a string (URL members get more). */
+static int walk(vctx_t *c, const cJSON *v, int depth, size_t str_max)
+{
+    if (cJSON_IsString(v))
+        return check_text(c, v->valuestring, str_max, false);
+    if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble)) {
+            set_err(c->err, c->errlen, "%s: number out of range", path_or(c));
+            return -1;
+        }
+        return 0;
+    }
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+        return 0;
+    if (depth > c->limits->max_depth) {
+        set_err(c->err, c->errlen, "%s: nesting deeper than %d levels", path_or(c),
+                c->limits->max_depth);
+        return -1;
+    }
+    int i = 0;
+    for (const cJSON *ch = v->child; ch; ch = ch->next, i++) {
+        size_t old;
+        size_t max = c->limits->max_string_bytes;
+        if (cJSON_IsObject(v)) {
+            const char *k = ch->string ? ch->string : "";
+            if (check_text(c, k, c->limits->max_string_bytes, true) != 0)
+                return -1;
+            old = path_push_name(c, k);
+            if (depth == 1 && (strcmp(k, "pageUrl") == 0 || strcmp(k, "page_url") == 0 ||
+                               strcmp(k, "referrer") == 0))
+                max = c->limits->max_url_bytes;
+        } else {
+            old = path_push_index(c, i);
+        }
+        int rc = walk(c, ch, depth + 1, max);
+        c->path[old] = '\0';
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Type checks of the known members of obj (a table ending with a NULL name). prefix: "" or
+ * "product." for messages. */
+static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, const char *prefix)
+{
+    for (const field_t *f = fields; f->name; f++) {
+        const cJSON *v = member(obj, f->name);
+        if (!v || cJSON_IsNull(v))
+            continue;
+        switch (f->type) {
+        case F_NAME:
+            break; /* checked by the caller */
+        case F_STRING:
+        case F_URL:
+            if (!cJSON_IsString(v)) {
+                set_err(c->err, c->errlen, "%s%s: expected a string, got %s", prefix, f->name,
+                        type_name(v));
+                return -1;
+            }
+            break;
+        case F_BOOL:
+            if (!cJSON_IsBool(v)) {
+                set_err(c->err, c->errlen, "%s%s: expected true, false or null, got %s", prefix,
+                        f->name, type_name(v));
+                return -1;
+            }
+            break;
+        case F_TIME: {
+            int64_t ms;
+            if (cJSON_IsString(v) && v->valuestring[0] == '\0')
+                break; /* "" counts as null */
+            if (sbw_event_time_value(v, &ms) != 0) {
+                set_err(c->err, c->errlen, "%s%s: expected an ISO 8601 time or epoch milliseconds",
+                        prefix, f->name);
+                return -1;
+            }
+            break;
+        }
+        case F_PRICE: {
+            char txt[64];
+            if (cJSON_IsString(v) && v->valuestring[0] == '\0')
+                break; /* "" counts as null */
+            int rc = sbw_event_decimal(v, txt, sizeof txt);
+            if (rc == -2) {
+                set_err(c->err, c->errlen, "%s%s: number out of range (limit 1e15)", prefix,
+                        f->name);
+                return -1;
+            }
+            if (rc != 0) {
+                set_err(c->err, c->errlen, "%s%s: expected a number, got %s", prefix, f->name,
+                        cJSON_IsString(v) ? "a non-numeric string" : type_name(v));
+                return -1;
+            }
+            break;
+        }
+        case F_OBJECT:
+            if (!cJSON_IsObject(v)) {
+                set_err(c->err, c->errlen, "%s%s: expected an object or null, got %s", prefix,
+                        f->name, type_name(v));
+                return -1;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+int sbw_event_validate(const cJSON *obj, const sbw_limits_t *limits, char *err, size_t errlen)
+{
+    vctx_t c = {.limits = limits, .err = err, .errlen = errlen};
+    if (!cJSON_IsObject(obj)) {
+        set_err(err, errlen, "expected a JSON object, got %s", obj ? type_name(obj) : "nothing");
+        return -1;
+    }
+    if (walk(&c, obj, 1, limits->max_string_bytes) != 0)
+        return -1;
+    const cJSON *name = first_of(obj, names_event_name);
+    if (!name) {
+        set_err(err, errlen, "eventName missing");
+        return -1;
+    }
+    for (const char *const *n = names_event_name; *n; n++) {
+        const cJSON *v = member(obj, *n);
+        if (v && !cJSON_IsNull(v) && check_name(v, *n, err, errlen) != 0)
+            return -1;
+    }
+    if (check_fields(&c, obj, top_fields, "") != 0)
+        return -1;
+    const cJSON *product = member(obj, "product");
+    if (cJSON_IsObject(product) && check_fields(&c, product, product_fields, "product.") != 0)
+        return -1;
+    const cJSON *element = member(obj, "element");
+    if (cJSON_IsObject(element) && check_fields(&c, element, element_fields, "element.") != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- normalisation --------------------------------------------------------------------- */
+
+void sbw_event_cleanup(sbw_event_t *ev)
+{
+    if (!ev)
+        return;
+    char **strs[] = {&ev->event_name,
+                     &ev->user_id,
+                     &ev->user_login_state,
+                     &ev->identity_source,
+                     &ev->client_id,
+                     &ev->session_id,
+                     &ev->context_product_id,
+                     &ev->context_product_name,
+                     &ev->context_product_category,
+                     &ev->context_product_brand,
+                     &ev->context_product_price,
+                     &ev->context_product_discount_price,
+                     &ev->context_product_url_path,
+                     &ev->page_url,
+                     &ev->referrer,
+                     &ev->element,
+                     &ev->user_agent,
+                     &ev->source_ip,
+                     &ev->client_event_id,
+                     &ev->raw_object_key};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        free(*strs[i]);
+        *strs[i] = NULL;
+    }
+    memset(ev, 0, sizeof *ev);
+    ev->is_first_visit = SBW_TRI_UNKNOWN;
+}
+
+typedef struct {
+    bool oom;
+} nctx_t;
+
+/* An owned copy of text with invalid UTF-8 replaced; NULL for empty text. */
+static char *dup_text(nctx_t *c, const char *s, size_t max)
+{
+    if (!s || !*s)
+        return NULL;
+    char *d = sbw_utf8_sanitize(s, strlen(s), max);
+    if (!d)
+        c->oom = true;
+    return d;
+}
+
+/* The string column from the first non-null of names; a value of another type is NULL. */
+static char *col_str(nctx_t *c, const cJSON *obj, const char *const *names)
+{
+    const cJSON *v = first_of(obj, names);
+    if (!cJSON_IsString(v))
+        return NULL;
+    return dup_text(c, v->valuestring, (size_t)-1);
+}
+
+static char *col_price(nctx_t *c, const cJSON *obj, const char *const *names)
+{
+    char txt[64];
+    const cJSON *v = first_of(obj, names);
+    if (!v || sbw_event_decimal(v, txt, sizeof txt) != 0)
+        return NULL;
+    char *d = strdup(txt);
+    if (!d)
+        c->oom = true;
+    return d;
+}
+
+static int derive_event_id(const cJSON *obj, const cJSON *ingest, const char *object_key,
+                           int record_index, sbw_event_t *out, nctx_t *c, char *err, size_t errlen)
+{
+    const cJSON *cid = first_of(obj, names_event_id);
+    if (cJSON_IsString(cid) && cid->valuestring[0]) {
+        const char *id = cid->valuestring;
+        if (sbw_event_uuid_valid(id)) {
+            uuid_lower(id, out->event_id);
+            return 0;
+        }
+        const cJSON *client = first_of(obj, names_client_id);
+        const char *cl = cJSON_IsString(client) ? client->valuestring : "";
+        size_t a = strlen(cl), b = strlen(id);
+        char *name = malloc(a + b + 2);
+        if (!name) {
+            c->oom = true;
+            return 0;
+        }
+        memcpy(name, cl, a);
+        name[a] = '\n';
+        memcpy(name + a + 1, id, b + 1);
+        sbw_event_uuid_v5(name, a + b + 1, out->event_id);
+        free(name);
+        out->client_event_id = dup_text(c, id, (size_t)-1);
+        return 0;
+    }
+    const cJSON *sid = member(ingest, "eventId");
+    if (cJSON_IsString(sid) && sbw_event_uuid_valid(sid->valuestring)) {
+        uuid_lower(sid->valuestring, out->event_id);
+        return 0;
+    }
+    if (!object_key) {
+        set_err(err, errlen,
+                "no event id: neither the client nor the ingest assigned one, and no "
+                "object key to derive one from");
+        return -1;
+    }
+    size_t a = strlen(object_key);
+    char *name = malloc(a + 16);
+    if (!name) {
+        c->oom = true;
+        return 0;
+    }
+    int n = snprintf(name, a + 16, "%s\n%d", object_key, record_index);
+    sbw_event_uuid_v5(name, (size_t)n, out->event_id);
+    free(name);
+    return 0;
+}
+
+/* event_timestamp rules: see docs/event-contract.md. */
+static int64_t derive_event_time(const cJSON *obj, bool have_received, int64_t received,
+                                 int64_t now_ms)
+{
+    int64_t created = 0, sent = 0;
+    bool have_created = sbw_event_time_value(first_of(obj, names_created), &created) == 0;
+    bool have_sent = sbw_event_time_value(first_of(obj, names_sent), &sent) == 0;
+    if (have_received) {
+        int64_t t = received;
+        if (have_created && have_sent) {
+            t = received - (sent - created);
+            if (t > received + SKEW_AHEAD_MS || t < received - SKEW_BEHIND_MS)
+                t = received;
+        }
+        return t;
+    }
+    if (have_created && created >= PLAUSIBLE_MIN_MS && created <= now_ms + SKEW_AHEAD_MS)
+        return created;
+    return now_ms;
+}
+
+int sbw_event_normalise(const cJSON *obj, const char *object_key, int record_index, int64_t now_ms,
+                        sbw_event_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->is_first_visit = SBW_TRI_UNKNOWN;
+    nctx_t c = {0};
+    if (!cJSON_IsObject(obj)) {
+        set_err(err, errlen, "expected a JSON object, got %s", obj ? type_name(obj) : "nothing");
+        return -1;
+    }
+    const cJSON *name = first_of(obj, names_event_name);
+    if (!name) {
+        set_err(err, errlen, "eventName missing");
+        return -1;
+    }
+    if (check_name(name, name == member(obj, "eventName") ? "eventName" : "event_name", err,
+                   errlen) != 0)
+        return -1;
+    const cJSON *ingest = member(obj, "_ingest");
+    if (!cJSON_IsObject(ingest))
+        ingest = NULL;
+
+    if (derive_event_id(obj, ingest, object_key, record_index, out, &c, err, errlen) != 0)
+        goto fail;
+
+    int64_t received = 0;
+    bool have_received =
+        ingest && sbw_event_time_value(member(ingest, "receivedAt"), &received) == 0;
+    out->received_at = have_received ? received : now_ms;
+    out->event_timestamp = derive_event_time(obj, have_received, received, now_ms);
+
+    out->event_name = strdup(name->valuestring);
+    if (!out->event_name)
+        c.oom = true;
+    out->user_id = col_str(&c, obj, names_user_id);
+    out->user_login_state = col_str(&c, obj, names_login);
+    out->identity_source = col_str(&c, obj, names_identity);
+    out->client_id = col_str(&c, obj, names_client_id);
+    out->session_id = col_str(&c, obj, names_session_id);
+    const cJSON *fv = first_of(obj, names_first_visit);
+    if (cJSON_IsBool(fv))
+        out->is_first_visit = cJSON_IsTrue(fv) ? SBW_TRI_TRUE : SBW_TRI_FALSE;
+
+    const cJSON *product = first_of(obj, names_product);
+    if (cJSON_IsObject(product)) {
+        out->context_product_id = col_str(&c, product, names_p_id);
+        out->context_product_name = col_str(&c, product, names_p_name);
+        out->context_product_category = col_str(&c, product, names_p_category);
+        out->context_product_brand = col_str(&c, product, names_p_brand);
+        out->context_product_price = col_price(&c, product, names_p_price);
+        out->context_product_discount_price = col_price(&c, product, names_p_discount);
+        out->context_product_url_path = col_str(&c, product, names_p_url_path);
+    }
+    out->page_url = col_str(&c, obj, names_page_url);
+    out->referrer = col_str(&c, obj, names_referrer);
+    const cJSON *element = first_of(obj, names_element);
+    if (cJSON_IsObject(element)) {
+        char *txt = cJSON_PrintUnformatted(element);
+        if (!txt) {
+            c.oom = true;
+        } else {
+            out->element = dup_text(&c, txt, (size_t)-1);
+            cJSON_free(txt);
+        }
+    }
+
+    if (ingest) {
+        const cJSON *ua = member(ingest, "userAgent");
+        const char *ua_s = cJSON_IsString(ua) ? ua->valuestring : NULL;
+        out->user_agent = dup_text(&c, ua_s, SBW_USER_AGENT_MAX);
+        const cJSON *ip = member(ingest, "sourceIp");
+        char anon[SBW_IP_SIZE];
+        if (cJSON_IsString(ip) && sbw_enrich_ip_anonymise(ip->valuestring, anon, sizeof anon) == 0)
+            out->source_ip = dup_text(&c, anon, sizeof anon);
+        const cJSON *bot = member(ingest, "isBot");
+        out->is_bot = cJSON_IsBool(bot) ? cJSON_IsTrue(bot) : sbw_enrich_is_bot(ua_s);
+    }
+    if (object_key)
+        out->raw_object_key = dup_text(&c, object_key, (size_t)-1);
+
+    if (c.oom) {
+        set_err(err, errlen, "out of memory");
+        goto fail;
+    }
+    return 0;
+fail:
+    sbw_event_cleanup(out);
+    return -1;
+}
