@@ -420,6 +420,144 @@ START_TEST(storage_failure_is_503_and_acknowledges_nothing)
 }
 END_TEST
 
+
+/* Names of every object file under dir (recursively), appended to list. */
+static void list_objects(const char *dir, cJSON *list)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            list_objects(path, list);
+        else
+            cJSON_AddItemToArray(list, cJSON_CreateString(path));
+    }
+    closedir(d);
+}
+
+static int in_list(const cJSON *list, const char *s)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list) if (strcmp(it->valuestring, s) == 0) return 1;
+    return 0;
+}
+
+START_TEST(every_contract_fixture_over_http)
+{
+    server_t s;
+    server_start(&s, NULL);
+    char **names = NULL;
+    size_t n = sbw_test_fixture_list("contract", ".in.json", &names);
+    ck_assert_int_ge(n, 50);
+    int posted = 0, skipped = 0;
+    for (size_t i = 0; i < n; i++) {
+        char rel[512], out_rel[512];
+        snprintf(rel, sizeof rel, "contract/%s", names[i]);
+        snprintf(out_rel, sizeof out_rel, "contract/%.*s.out.json",
+                 (int)(strlen(names[i]) - strlen(".in.json")), names[i]);
+        char *expect_txt = sbw_test_fixture(out_rel, NULL);
+        cJSON *expect = cJSON_Parse(expect_txt);
+        ck_assert_msg(expect != NULL, "%s is not JSON", out_rel);
+        /* Cases with their own limits are run by the unit suite; the server has the defaults. */
+        if (cJSON_GetObjectItem(expect, "limits")) {
+            skipped++;
+            cJSON_Delete(expect);
+            free(expect_txt);
+            free(names[i]);
+            continue;
+        }
+        size_t len;
+        char *body = sbw_test_fixture(rel, &len);
+        cJSON *before = cJSON_CreateArray();
+        list_objects(s.lake, before);
+        sbw_test_resp_t r;
+        post(&s, "/clickstream", json_headers, body, len, &r);
+        cJSON *resp = cJSON_Parse(r.body);
+        ck_assert_msg(resp != NULL, "%s: response is not JSON: %s", names[i], r.body);
+        const cJSON *err = cJSON_GetObjectItem(expect, "error");
+        const cJSON *events = cJSON_GetObjectItem(expect, "events");
+        int want_accepted = events ? cJSON_GetArraySize(events) : 0;
+        if (err) {
+            long want = cJSON_IsTrue(cJSON_GetObjectItem(expect, "too_big")) ? 413 : 400;
+            ck_assert_msg(r.status == want, "%s: status %ld, want %ld", names[i], r.status, want);
+            ck_assert_str_eq(cJSON_GetObjectItem(resp, "message")->valuestring, err->valuestring);
+        } else if (want_accepted == 0) {
+            ck_assert_msg(r.status == 400, "%s: status %ld, want 400", names[i], r.status);
+        } else {
+            ck_assert_msg(r.status == 200, "%s: status %ld, want 200 (%s)", names[i], r.status, r.body);
+            const cJSON *acc = cJSON_GetObjectItem(resp, "accepted");
+            if (acc) /* batch shapes report counts; a single object answers {"success":true} */
+                ck_assert_int_eq(acc->valueint, want_accepted);
+        }
+        /* Every rejection is reported with its index and the contract's exact message. */
+        const cJSON *want_rej = cJSON_GetObjectItem(expect, "rejected");
+        const cJSON *got_rej = cJSON_GetObjectItem(resp, "rejected");
+        if (want_rej && cJSON_GetArraySize(want_rej) > 0 && got_rej) {
+            ck_assert_int_eq(cJSON_GetArraySize(got_rej), cJSON_GetArraySize(want_rej));
+            for (int k = 0; k < cJSON_GetArraySize(want_rej); k++) {
+                const cJSON *w = cJSON_GetArrayItem(want_rej, k), *g = cJSON_GetArrayItem(got_rej, k);
+                ck_assert_int_eq(cJSON_GetObjectItem(g, "index")->valueint,
+                                 cJSON_GetObjectItem(w, "index")->valueint);
+                ck_assert_str_eq(cJSON_GetObjectItem(g, "error")->valuestring,
+                                 cJSON_GetObjectItem(w, "error")->valuestring);
+            }
+        }
+        /* The lake got exactly one new object with the accepted events, in order. */
+        cJSON *after = cJSON_CreateArray();
+        list_objects(s.lake, after);
+        ck_assert_int_eq(cJSON_GetArraySize(after) - cJSON_GetArraySize(before), want_accepted ? 1 : 0);
+        const cJSON *path;
+        cJSON_ArrayForEach(path, after)
+        {
+            if (in_list(before, path->valuestring))
+                continue;
+            char *data = sbw_test_read_file(path->valuestring, NULL);
+            int k = 0;
+            for (char *line = data; *line; k++) {
+                char *nl = strchr(line, '\n');
+                ck_assert_ptr_nonnull(nl);
+                *nl = '\0';
+                cJSON *ev = cJSON_Parse(line);
+                ck_assert_ptr_nonnull(ev);
+                const cJSON *want_ev = cJSON_GetArrayItem(events, k);
+                ck_assert_ptr_nonnull(want_ev);
+                const cJSON *nm = cJSON_GetObjectItem(ev, "eventName");
+                if (!cJSON_IsString(nm))
+                    nm = cJSON_GetObjectItem(ev, "event_name");
+                ck_assert_msg(cJSON_IsString(nm), "%s: event %d has no name", names[i], k);
+                ck_assert_str_eq(nm->valuestring,
+                                 cJSON_GetObjectItem(want_ev, "event_name")->valuestring);
+                ck_assert_ptr_nonnull(cJSON_GetObjectItem(ev, "_ingest"));
+                cJSON_Delete(ev);
+                line = nl + 1;
+            }
+            ck_assert_int_eq(k, want_accepted);
+            free(data);
+        }
+        posted++;
+        cJSON_Delete(before);
+        cJSON_Delete(after);
+        cJSON_Delete(resp);
+        sbw_test_resp_free(&r);
+        cJSON_Delete(expect);
+        free(expect_txt);
+        free(body);
+        free(names[i]);
+    }
+    free(names);
+    ck_assert_int_ge(posted, 40);
+    ck_assert_int_eq(posted + skipped, (int)n);
+    server_stop(&s);
+}
+END_TEST
+
 #define POSTERS 8
 #define REQUESTS 100
 #define PER_REQUEST 10
@@ -498,6 +636,10 @@ static Suite *suite(void)
     tcase_add_test(a, original_payload_is_stored_enriched);
     tcase_add_test(a, batches_ndjson_beacons_and_gzip);
     suite_add_tcase(s, a);
+    TCase *f = tcase_create("contract_fixtures");
+    tcase_set_timeout(f, 120);
+    tcase_add_test(f, every_contract_fixture_over_http);
+    suite_add_tcase(s, f);
     TCase *b = tcase_create("reject");
     tcase_set_timeout(b, 60);
     tcase_add_test(b, bad_requests_get_precise_errors_and_store_nothing);
