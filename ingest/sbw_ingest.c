@@ -150,6 +150,53 @@ static int content_type_ok(const char *ct)
     return starts_with_ci(ct, "application/") && l > 5 && strncasecmp(ct + l - 5, "+json", 5) == 0;
 }
 
+/* The fast lake line: the client's own bytes with "_ingest" spliced in before the closing
+ * brace, instead of re-printing the parsed tree. Used when the event's source is on one line
+ * (no CR/LF: NDJSON needs one event per line) and ends with '}'. The result is the same JSON
+ * object as sbw_enrich_event + sbw_lake_line_append would write (tested). */
+static int splice_ok(const char *src, size_t len)
+{
+    while (len > 0 && (src[len - 1] == ' ' || src[len - 1] == '\t'))
+        len--;
+    if (len < 2 || src[0] != '{' || src[len - 1] != '}')
+        return 0;
+    return memchr(src, '\n', len) == NULL && memchr(src, '\r', len) == NULL;
+}
+
+/* Renders the request's _ingest object (without eventId) as compact JSON, malloc'd. */
+static int render_ingest(const sbw_ingest_meta_t *meta, const sbw_limits_t *limits, char **out,
+                         char *err, size_t errlen)
+{
+    cJSON *ing = sbw_enrich_build(meta, limits, err, errlen);
+    if (!ing)
+        return -1;
+    *out = cJSON_PrintUnformatted(ing);
+    cJSON_Delete(ing);
+    return *out ? 0 : -1;
+}
+
+static int splice_line(sbw_buf_t *lines, const char *src, size_t len, const char *ingest_txt,
+                       int add_server_id)
+{
+    while (len > 0 && src[len - 1] != '}')
+        len--;
+    size_t il = strlen(ingest_txt); /* "{...}" */
+    int rc = sbw_buf_append(lines, src, len - 1);
+    rc |= sbw_buf_append(lines, ",\"_ingest\":", 11);
+    rc |= sbw_buf_append(lines, ingest_txt, il - 1);
+    if (add_server_id) {
+        uuid_t u;
+        char id[37];
+        uuid_generate_random(u);
+        uuid_unparse_lower(u, id);
+        rc |= sbw_buf_append(lines, ",\"eventId\":\"", 12);
+        rc |= sbw_buf_append(lines, id, 36);
+        rc |= sbw_buf_append(lines, "\"", 1);
+    }
+    rc |= sbw_buf_append(lines, "}}\n", 3);
+    return rc ? -1 : 0;
+}
+
 static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *req,
                         sbw_ingest_store_fn store, void *store_ud, sbw_ingest_resp_t *r)
 {
@@ -161,6 +208,7 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
     sbw_buf_t lines;
     sbw_buf_init(&lines, SBW_BUF_DEFAULT_MAX);
     cJSON *rejected = NULL;
+    char *ingest_txt = NULL; /* the request's "_ingest" rendered once, for every event */
 
     if (!content_type_ok(req->content_type)) {
         snprintf(err, sizeof err, "unsupported Content-Type '%.100s' (send application/json)",
@@ -199,23 +247,40 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
 
     rejected = cJSON_CreateArray();
     char ts_err[256];
+    sbw_ingest_meta_t meta = {.received_at_ms = req->received_at_ms,
+                              .source_ip = req->source_ip,
+                              .user_agent = req->user_agent,
+                              .request_id = req->request_id,
+                              .trace_id = req->trace_id,
+                              .method = "POST",
+                              .path = ROUTE};
     for (size_t i = 0; i < parsed.count; i++) {
         sbw_body_item_t *it = &parsed.items[i];
         if (it->obj) {
-            uuid_t u;
-            char server_id[37];
-            uuid_generate_random(u);
-            uuid_unparse_lower(u, server_id);
-            sbw_ingest_meta_t meta = {.received_at_ms = req->received_at_ms,
-                                      .source_ip = req->source_ip,
-                                      .user_agent = req->user_agent,
-                                      .request_id = req->request_id,
-                                      .trace_id = req->trace_id,
-                                      .method = "POST",
-                                      .path = ROUTE,
-                                      .server_event_id = server_id};
-            if (sbw_enrich_event(it->obj, &meta, &cfg->limits, ts_err, sizeof ts_err) == 0 &&
-                sbw_lake_line_append(&lines, it->obj, ts_err, sizeof ts_err) == 0) {
+            int ok;
+            if (!cJSON_GetObjectItemCaseSensitive(it->obj, "_ingest") &&
+                splice_ok(body + it->offset, it->length)) {
+                if (!ingest_txt && render_ingest(&meta, &cfg->limits, &ingest_txt, ts_err,
+                                                 sizeof ts_err) != 0) {
+                    fail(r, 500, "Internal error", NULL);
+                    goto out;
+                }
+                ok = splice_line(&lines, body + it->offset, it->length, ingest_txt,
+                                 !sbw_enrich_client_sent_id(it->obj)) == 0;
+                if (!ok)
+                    snprintf(ts_err, sizeof ts_err, "out of memory");
+            } else {
+                /* Rare shapes (pretty-printed events, a client-sent _ingest): rebuild it. */
+                uuid_t u;
+                char server_id[37];
+                uuid_generate_random(u);
+                uuid_unparse_lower(u, server_id);
+                meta.server_event_id = server_id;
+                ok = sbw_enrich_event(it->obj, &meta, &cfg->limits, ts_err, sizeof ts_err) == 0 &&
+                     sbw_lake_line_append(&lines, it->obj, ts_err, sizeof ts_err) == 0;
+                meta.server_event_id = NULL;
+            }
+            if (ok) {
                 r->events_accepted++;
                 continue;
             }
@@ -259,6 +324,7 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
     }
     set_json(r, 200, root);
 out:
+    free(ingest_txt);
     cJSON_Delete(rejected);
     sbw_body_cleanup(&parsed);
     sbw_buf_cleanup(&lines);

@@ -1,5 +1,9 @@
 /* sbw-ingest: the POST /clickstream collector on CivetWeb, writing to the lake with group commit. */
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -244,6 +248,51 @@ static int handle_metrics(struct mg_connection *conn, void *cbdata)
     return 200;
 }
 
+typedef struct {
+    char host[64];
+    int port;
+    atomic_int done;
+} poke_t;
+
+/* CivetWeb's master thread notices mg_stop only when its poll (up to 2 s) returns; one
+ * connection to our own port wakes it at once. */
+static void *poke_listener(void *arg)
+{
+    poke_t *p = arg;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 150 && !atomic_load(&p->done); i++) {
+        nanosleep(&ts, NULL);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            continue;
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)p->port);
+        if (inet_pton(AF_INET, p->host, &a.sin_addr) == 1)
+            (void)connect(fd, (struct sockaddr *)&a, sizeof a);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* Stops the server quickly: a listening address of 0.0.0.0 (or none) is poked on 127.0.0.1. */
+static void stop_server(struct mg_context *ctx, const char *listen, int port)
+{
+    poke_t p = {.port = port};
+    const char *colon = strrchr(listen, ':');
+    size_t hl = colon ? (size_t)(colon - listen) : 0;
+    if (hl == 0 || hl >= sizeof p.host || strncmp(listen, "0.0.0.0", hl) == 0)
+        snprintf(p.host, sizeof p.host, "127.0.0.1");
+    else
+        snprintf(p.host, sizeof p.host, "%.*s", (int)hl, listen);
+    pthread_t th;
+    int poked = port > 0 && pthread_create(&th, NULL, poke_listener, &p) == 0;
+    mg_stop(ctx);
+    atomic_store(&p.done, 1);
+    if (poked)
+        pthread_join(th, NULL);
+}
+
 static int is_dir(const char *p)
 {
     struct stat st;
@@ -386,7 +435,8 @@ int main(int argc, char **argv)
     while (!stop_requested)
         usleep(100 * 1000);
     SBW_INFO(NULL, "stopping");
-    mg_stop(ctx); /* waits for running requests: every acknowledged event is already durable */
+    /* mg_stop waits for running requests: every acknowledged event is already durable. */
+    stop_server(ctx, sbw_cfg_str(cfg, "SBW_INGEST_LISTEN"), np > 0 ? ports[0].port : 0);
     mg_exit_library();
     sbw_committer_free(app.committer);
     sbw_lake_free(app.lake);

@@ -59,8 +59,8 @@ static void describe_byte(char *buf, size_t n, unsigned char c)
         snprintf(buf, n, "byte 0x%02x", c);
 }
 
-int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **out,
-                            size_t *outlen, char *err, size_t errlen)
+int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **out, size_t *outlen,
+                            char *err, size_t errlen)
 {
     *out = NULL;
     *outlen = 0;
@@ -103,14 +103,14 @@ int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **o
         unsigned v3 = (last && pad >= 1) ? 0 : (unsigned)b64_value(s[i + 3]);
         uint32_t q = (v0 << 18) | (v1 << 12) | (v2 << 6) | v3;
         if (last && pad == 2 && (q & 0xffff) != 0) {
-            set_err(err, errlen, "not valid base64: non-zero bits after the last byte at offset %zu",
-                    i + 1);
+            set_err(err, errlen,
+                    "not valid base64: non-zero bits after the last byte at offset %zu", i + 1);
             free(buf);
             return SBW_APIGW_EBODY;
         }
         if (last && pad == 1 && (q & 0xff) != 0) {
-            set_err(err, errlen, "not valid base64: non-zero bits after the last byte at offset %zu",
-                    i + 2);
+            set_err(err, errlen,
+                    "not valid base64: non-zero bits after the last byte at offset %zu", i + 2);
             free(buf);
             return SBW_APIGW_EBODY;
         }
@@ -163,8 +163,8 @@ static char *base64_encode(const unsigned char *in, size_t len)
 
 /* Reads an optional string member: absent or JSON null leaves *dst NULL; any other type is an
  * error naming path. */
-static int opt_str(const cJSON *obj, const char *key, const char *path, const char **dst,
-                   char *err, size_t errlen)
+static int opt_str(const cJSON *obj, const char *key, const char *path, const char **dst, char *err,
+                   size_t errlen)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     *dst = NULL;
@@ -229,8 +229,7 @@ static int parse_envelope(sbw_apigw_request_t *r, const cJSON *root, char *err, 
         opt_str(root, "routeKey", "routeKey", &r->route_key, err, errlen) ||
         opt_str(root, "rawQueryString", "rawQueryString", &r->raw_query, err, errlen) ||
         opt_str(http, "sourceIp", "requestContext.http.sourceIp", &r->source_ip, err, errlen) ||
-        opt_str(http, "userAgent", "requestContext.http.userAgent", &r->user_agent, err,
-                errlen) ||
+        opt_str(http, "userAgent", "requestContext.http.userAgent", &r->user_agent, err, errlen) ||
         opt_str(rc, "requestId", "requestContext.requestId", &r->request_id, err, errlen) ||
         opt_str(rc, "apiId", "requestContext.apiId", &r->api_id, err, errlen) ||
         opt_str(rc, "stage", "requestContext.stage", &r->stage, err, errlen) ||
@@ -259,8 +258,8 @@ static int parse_envelope(sbw_apigw_request_t *r, const cJSON *root, char *err, 
 }
 
 /* Collects the headers. Returns 0, SBW_APIGW_EEVENT, SBW_APIGW_ETOOLARGE or SBW_APIGW_ENOMEM. */
-static int parse_headers(sbw_apigw_request_t *r, const cJSON *root, size_t max_headers,
-                         char *err, size_t errlen)
+static int parse_headers(sbw_apigw_request_t *r, const cJSON *root, size_t max_headers, char *err,
+                         size_t errlen)
 {
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(root, "headers");
     if (!h || cJSON_IsNull(h))
@@ -280,8 +279,7 @@ static int parse_headers(sbw_apigw_request_t *r, const cJSON *root, size_t max_h
         n++;
     }
     if (n > max_headers) {
-        set_err(err, errlen, "request has %zu headers, more than the limit of %zu", n,
-                max_headers);
+        set_err(err, errlen, "request has %zu headers, more than the limit of %zu", n, max_headers);
         return SBW_APIGW_ETOOLARGE;
     }
     if (n == 0)
@@ -320,12 +318,13 @@ static int parse_body(sbw_apigw_request_t *r, const cJSON *root, size_t max_body
     if (cJSON_IsTrue(b64)) {
         r->body_was_base64 = true;
         char why[160];
-        int rc = sbw_apigw_base64_decode(body, len, max_body, &r->body, &r->body_len, why,
-                                         sizeof why);
+        int rc =
+            sbw_apigw_base64_decode(body, len, max_body, &r->body, &r->body_len, why, sizeof why);
         if (rc == SBW_APIGW_EBODY)
             set_err(err, errlen, "isBase64Encoded body is %s", why);
         else if (rc == SBW_APIGW_ETOOLARGE)
-            set_err(err, errlen, "body is %zu bytes after base64 decoding, more than the limit of %zu",
+            set_err(err, errlen,
+                    "body is %zu bytes after base64 decoding, more than the limit of %zu",
                     len / 4 * 3 - (body[len - 1] == '=') - (body[len - 2] == '='), max_body);
         else if (rc != 0)
             set_err(err, errlen, "%s", why);

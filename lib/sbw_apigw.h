@@ -24,8 +24,8 @@
 #define SBW_APIGW_DEFAULT_MAX_HEADERS 128
 
 /* Return codes of sbw_apigw_request_parse and sbw_apigw_base64_decode. */
-#define SBW_APIGW_EEVENT (-1)   /* not an API Gateway v2 event (or malformed): no request */
-#define SBW_APIGW_EBODY (-2)    /* the body is not valid base64: request set, body NULL */
+#define SBW_APIGW_EEVENT (-1)    /* not an API Gateway v2 event (or malformed): no request */
+#define SBW_APIGW_EBODY (-2)     /* the body is not valid base64: request set, body NULL */
 #define SBW_APIGW_ETOOLARGE (-3) /* body or header count over the limit: request set, body NULL */
 #define SBW_APIGW_ENOMEM (-4)    /* out of memory: no request */
 
@@ -36,18 +36,18 @@ typedef struct {
 } sbw_apigw_limits_t;
 
 typedef struct {
-    const char *name; /* as API Gateway sends it: lowercase */
+    const char *name;  /* as API Gateway sends it: lowercase */
     const char *value; /* repeated headers arrive joined with "," */
 } sbw_apigw_header_t;
 
 typedef struct {
-    const char *route_key;   /* routeKey: "POST /clickstream", "$default" (may be NULL) */
-    const char *method;      /* requestContext.http.method: "POST" (always set) */
-    const char *raw_path;    /* rawPath: "/clickstream", stage prefix included (always set) */
-    const char *raw_query;   /* rawQueryString without "?": "" when absent */
+    const char *route_key;       /* routeKey: "POST /clickstream", "$default" (may be NULL) */
+    const char *method;          /* requestContext.http.method: "POST" (always set) */
+    const char *raw_path;        /* rawPath: "/clickstream", stage prefix included (always set) */
+    const char *raw_query;       /* rawQueryString without "?": "" when absent */
     sbw_apigw_header_t *headers; /* n_headers entries, in event order */
     size_t n_headers;
-    char *body;              /* decoded body, NUL-terminated (not counted); NULL when absent */
+    char *body; /* decoded body, NUL-terminated (not counted); NULL when absent */
     size_t body_len;
     bool body_was_base64;    /* isBase64Encoded was true */
     const char *source_ip;   /* requestContext.http.sourceIp */
@@ -89,8 +89,8 @@ const char *sbw_apigw_header(const sbw_apigw_request_t *req, const char *name);
  * multiple of 4, misplaced padding and non-zero unused bits. The decoded size is checked against
  * max_out before anything is allocated. Returns 0; SBW_APIGW_EBODY (invalid, err says where);
  * SBW_APIGW_ETOOLARGE; SBW_APIGW_ENOMEM. On failure *out is NULL. */
-int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **out,
-                            size_t *outlen, char *err, size_t errlen);
+int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **out, size_t *outlen,
+                            char *err, size_t errlen);
 
 /* Renders a v2 response object {"statusCode":N,"headers":{...},"body":"...",
  * "isBase64Encoded":false} into a malloc'd, NUL-terminated *out of *outlen bytes (caller frees).

@@ -1,4 +1,4 @@
-/* sbw_body: request body splitting, structural JSON scanning and base64 (see sbw_body.h). */
+/* sbw_body: request body splitting, and structural JSON scanning (see sbw_body.h). */
 #include "sbw_body.h"
 
 #include <stdarg.h>
@@ -438,63 +438,3 @@ void sbw_body_cleanup(sbw_body_t *b)
     memset(b, 0, sizeof *b);
 }
 
-/* ---- base64 ---------------------------------------------------------------------------- */
-
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-int sbw_body_base64_decode(const char *in, size_t inlen, char **out, size_t *outlen)
-{
-    *out = NULL;
-    *outlen = 0;
-    size_t n = inlen;
-    /* Padding: at most two '=' and only when the length is a multiple of 4. */
-    size_t pad = 0;
-    while (n > 0 && in[n - 1] == '=' && pad < 2) {
-        n--;
-        pad++;
-    }
-    if ((pad > 0 && inlen % 4 != 0) || n % 4 == 1)
-        return -1;
-    size_t cap = n / 4 * 3 + 3;
-    char *buf = malloc(cap + 1);
-    if (!buf)
-        return -2;
-    size_t o = 0;
-    unsigned int acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_value((unsigned char)in[i]);
-        if (v < 0) {
-            free(buf);
-            return -1;
-        }
-        acc = (acc << 6) | (unsigned int)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (char)((acc >> bits) & 0xFF);
-        }
-    }
-    /* Leftover bits must be zero (canonical encoding). */
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-        free(buf);
-        return -1;
-    }
-    buf[o] = '\0';
-    *out = buf;
-    *outlen = o;
-    return 0;
-}

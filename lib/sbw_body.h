@@ -66,12 +66,5 @@ void sbw_body_cleanup(sbw_body_t *b);
 int sbw_body_scan_value(const char *data, size_t len, size_t start, size_t *end, int *depth,
                         size_t *err_at);
 
-/* Decodes strict standard base64 (RFC 4648 section 4: alphabet A-Z a-z 0-9 + /, '=' padding
- * optional but only at the end, no whitespace, unused bits zero), as API Gateway sends bodies
- * with isBase64Encoded. Returns 0 with a malloc'd buffer in *out (NUL-terminated for
- * convenience; the caller frees it) and its length in *outlen; -1 when the input is not such
- * base64 (*out NULL); -2 when out of memory. The output is at most inlen * 3 / 4 bytes, so
- * callers can bound it by bounding inlen. */
-int sbw_body_base64_decode(const char *in, size_t inlen, char **out, size_t *outlen);
 
 #endif

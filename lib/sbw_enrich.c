@@ -128,7 +128,7 @@ static int add_text(cJSON *o, const char *name, const char *s, size_t max)
     return v ? 0 : -1;
 }
 
-static bool client_sent_id(const cJSON *obj)
+bool sbw_enrich_client_sent_id(const cJSON *obj)
 {
     const char *names[] = {"eventId", "event_id"};
     for (int i = 0; i < 2; i++) {
@@ -139,26 +139,15 @@ static bool client_sent_id(const cJSON *obj)
     return false;
 }
 
-int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits_t *limits,
-                     char *err, size_t errlen)
+cJSON *sbw_enrich_build(const sbw_ingest_meta_t *meta, const sbw_limits_t *limits, char *err,
+                        size_t errlen)
 {
     char iso[SBW_TIME_ISO_SIZE];
     char ip[SBW_IP_SIZE];
-    if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "expected a JSON object");
-        return -1;
-    }
     if (sbw_time_format_iso(meta->received_at_ms, iso, sizeof iso) != 0) {
         set_err(err, errlen, "receive time %lld out of range", (long long)meta->received_at_ms);
-        return -1;
+        return NULL;
     }
-    if (meta->server_event_id && !sbw_event_uuid_valid(meta->server_event_id)) {
-        set_err(err, errlen, "server event id is not a UUID");
-        return -1;
-    }
-    while (cJSON_GetObjectItemCaseSensitive(obj, "_ingest"))
-        cJSON_DeleteItemFromObjectCaseSensitive(obj, "_ingest");
-
     cJSON *ing = cJSON_CreateObject();
     if (!ing)
         goto oom;
@@ -172,7 +161,30 @@ int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits
         add_text(ing, "path", meta->path, limits->max_string_bytes) != 0 ||
         !cJSON_AddBoolToObject(ing, "isBot", sbw_enrich_is_bot(meta->user_agent)))
         goto oom;
-    if (meta->server_event_id && !client_sent_id(obj)) {
+    return ing;
+oom:
+    cJSON_Delete(ing);
+    set_err(err, errlen, "out of memory");
+    return NULL;
+}
+
+int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits_t *limits,
+                     char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(obj)) {
+        set_err(err, errlen, "expected a JSON object");
+        return -1;
+    }
+    if (meta->server_event_id && !sbw_event_uuid_valid(meta->server_event_id)) {
+        set_err(err, errlen, "server event id is not a UUID");
+        return -1;
+    }
+    cJSON *ing = sbw_enrich_build(meta, limits, err, errlen);
+    if (!ing)
+        return -1;
+    while (cJSON_GetObjectItemCaseSensitive(obj, "_ingest"))
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, "_ingest");
+    if (meta->server_event_id && !sbw_enrich_client_sent_id(obj)) {
         char id[SBW_UUID_SIZE];
         for (int i = 0; i < SBW_UUID_SIZE; i++) {
             char c = meta->server_event_id[i];

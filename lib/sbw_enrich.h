@@ -44,6 +44,17 @@ __attribute__((warn_unused_result)) int sbw_enrich_event(cJSON *obj, const sbw_i
                                                          const sbw_limits_t *limits, char *err,
                                                          size_t errlen);
 
+/* Builds the "_ingest" object for meta as sbw_enrich_event does, without "eventId" (which
+ * depends on the event). Returns a new object owned by the caller (cJSON_Delete), or NULL with
+ * the reason in err (receive time out of range, out of memory). Lets a caller enrich many
+ * events of one request with one rendering. */
+cJSON *sbw_enrich_build(const sbw_ingest_meta_t *meta, const sbw_limits_t *limits, char *err,
+                        size_t errlen);
+
+/* Returns true when obj carries a non-empty string eventId or event_id: then the ingest adds
+ * no server event id. */
+bool sbw_enrich_client_sent_id(const cJSON *obj);
+
 /* Anonymises an IP address text into out (SBW_IP_SIZE bytes): IPv4 keeps /24 ("203.0.113.77"
  * -> "203.0.113.0"), IPv6 keeps /48 ("2001:db8:abcd:12::1" -> "2001:db8:abcd::"), an
  * IPv4-mapped IPv6 address is treated as IPv4. Idempotent. Returns 0, or -1 with out = "" when

@@ -25,12 +25,12 @@
 
 typedef struct {
     CURL *curl;
-    char api[256];          /* host:port */
-    char *buf;              /* bytes of the current answer (owned; NUL-terminated) */
-    size_t len, cap, max;   /* max: cap for the current answer */
-    bool overflow;          /* the answer exceeded max and the transfer was stopped */
+    char api[256];               /* host:port */
+    char *buf;                   /* bytes of the current answer (owned; NUL-terminated) */
+    size_t len, cap, max;        /* max: cap for the current answer */
+    bool overflow;               /* the answer exceeded max and the transfer was stopped */
     sbw_lambda_invocation_t inv; /* headers of the current answer */
-    bool id_bad;            /* Lambda-Runtime-Aws-Request-Id had unusable characters */
+    bool id_bad;                 /* Lambda-Runtime-Aws-Request-Id had unusable characters */
     char curl_err[CURL_ERROR_SIZE];
 } rt_t;
 
@@ -251,8 +251,9 @@ static long rt_exchange(rt_t *rt, const char *path, const char *post, size_t pos
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
         set_err(err, errlen, "%s %s: %s", post ? "POST" : "GET", url,
-                rt->overflow ? "answer too large" : rt->curl_err[0] ? rt->curl_err
-                                                                     : curl_easy_strerror(cc));
+                rt->overflow      ? "answer too large"
+                : rt->curl_err[0] ? rt->curl_err
+                                  : curl_easy_strerror(cc));
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -290,8 +291,8 @@ static long rt_call(rt_t *rt, const char *path, const char *post, size_t post_le
     if (rt->overflow)
         set_err(err, errlen, "%s", why);
     else
-        set_err(err, errlen, "Runtime API unreachable after %d attempts: %s",
-                SBW_LAMBDA_ATTEMPTS, why);
+        set_err(err, errlen, "Runtime API unreachable after %d attempts: %s", SBW_LAMBDA_ATTEMPTS,
+                why);
     return -1;
 }
 
@@ -396,8 +397,7 @@ static int answer(rt_t *rt, const sbw_lambda_invocation_t *inv, const char *even
         if (st == 413) {
             SBW_ERROR(id, "Runtime API refused the response (%zu bytes) as too large", blen);
             st = post_error(rt, id, "Function.ResponseSizeTooLarge",
-                            "response refused by the Runtime API as too large", NULL, err,
-                            errlen);
+                            "response refused by the Runtime API as too large", NULL, err, errlen);
             rc = judge_post(st, id, "error", err, errlen);
         } else {
             rc = judge_post(st, id, "response", err, errlen);
@@ -407,8 +407,8 @@ static int answer(rt_t *rt, const sbw_lambda_invocation_t *inv, const char *even
         clean_error_type(ltype, sizeof ltype, reply.error_type, "Handler.Error");
         one_line(lmsg, sizeof lmsg, reply.error_message);
         SBW_WARN(id, "invocation failed: %s: %s", ltype, lmsg);
-        long st = post_error(rt, id, reply.error_type, reply.error_message, "Handler.Error", err,
-                             errlen);
+        long st =
+            post_error(rt, id, reply.error_type, reply.error_message, "Handler.Error", err, errlen);
         rc = judge_post(st, id, "error", err, errlen);
     }
     free(reply.body);
@@ -428,8 +428,8 @@ int sbw_lambda_run(const char *runtime_api, sbw_lambda_handler_fn handler, void 
     if (rt_init(&rt, runtime_api, err, errlen) != 0)
         goto out;
     for (int n = 0; max_invocations == 0 || n < max_invocations; n++) {
-        long st = rt_call(&rt, "/runtime/invocation/next", NULL, 0, NULL, SBW_LAMBDA_MAX_EVENT,
-                          err, errlen);
+        long st = rt_call(&rt, "/runtime/invocation/next", NULL, 0, NULL, SBW_LAMBDA_MAX_EVENT, err,
+                          errlen);
         sbw_lambda_invocation_t inv = rt.inv;
         if (st == -1 && rt.overflow && inv.request_id[0] && !rt.id_bad) {
             SBW_ERROR(inv.request_id, "event larger than %zu bytes; not handled",
@@ -449,8 +449,9 @@ int sbw_lambda_run(const char *runtime_api, sbw_lambda_handler_fn handler, void 
             goto out;
         }
         if (!inv.request_id[0] || rt.id_bad) {
-            set_err(err, errlen, "Runtime API sent an invocation without a usable "
-                                 "Lambda-Runtime-Aws-Request-Id");
+            set_err(err, errlen,
+                    "Runtime API sent an invocation without a usable "
+                    "Lambda-Runtime-Aws-Request-Id");
             goto out;
         }
         /* The event buffer is handed to the handler; the next exchange gets a fresh one. */

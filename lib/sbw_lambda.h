@@ -23,10 +23,10 @@
 #define SBW_LAMBDA_ATTEMPTS 4
 
 typedef struct {
-    char request_id[128];    /* Lambda-Runtime-Aws-Request-Id (always set) */
-    int64_t deadline_ms;     /* Lambda-Runtime-Deadline-Ms, Unix epoch ms; 0 when absent */
-    char trace_id[512];      /* Lambda-Runtime-Trace-Id; "" when absent or too long */
-    char function_arn[512];  /* Lambda-Runtime-Invoked-Function-Arn; "" when absent or too long */
+    char request_id[128];   /* Lambda-Runtime-Aws-Request-Id (always set) */
+    int64_t deadline_ms;    /* Lambda-Runtime-Deadline-Ms, Unix epoch ms; 0 when absent */
+    char trace_id[512];     /* Lambda-Runtime-Trace-Id; "" when absent or too long */
+    char function_arn[512]; /* Lambda-Runtime-Invoked-Function-Arn; "" when absent or too long */
 } sbw_lambda_invocation_t;
 
 typedef struct {

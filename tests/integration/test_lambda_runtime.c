@@ -66,11 +66,11 @@ static int echo_handler(const sbw_lambda_invocation_t *inv, const char *event, s
         goto out;
     }
     char body[256];
-    snprintf(body, sizeof body, "{\"route\":\"%s\",\"bodyLen\":%zu,\"base64\":%s}",
-             req->route_key, req->body_len, req->body_was_base64 ? "true" : "false");
+    snprintf(body, sizeof body, "{\"route\":\"%s\",\"bodyLen\":%zu,\"base64\":%s}", req->route_key,
+             req->body_len, req->body_was_base64 ? "true" : "false");
     const sbw_apigw_header_t h[] = {{"Content-Type", "application/json"}};
-    if (sbw_apigw_response_json(200, body, strlen(body), h, 1, &reply->body, &reply->body_len,
-                                err, sizeof err) != 0)
+    if (sbw_apigw_response_json(200, body, strlen(body), h, 1, &reply->body, &reply->body_len, err,
+                                sizeof err) != 0)
         goto out;
     rc = 0;
 out:
@@ -92,7 +92,8 @@ START_TEST(three_invocations_answered_per_request_id)
 {
     sbw_runtime_api_t *rt = sbw_runtime_api_start();
     queue_fixture(rt, "apigw/post_json.json", "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
-                  1718000030000LL, "Root=1-66669a80-3f2e8c1d9b7a6e5f4d3c2b1a;Parent=1a2b3c4d5e6f7081;Sampled=1");
+                  1718000030000LL,
+                  "Root=1-66669a80-3f2e8c1d9b7a6e5f4d3c2b1a;Parent=1a2b3c4d5e6f7081;Sampled=1");
     queue_fixture(rt, "apigw/get_health.json", "9c2e7d10-e9f4-11e8-9739-2dfe598c3fce",
                   1718000031000LL, NULL);
     queue_fixture(rt, "apigw/post_base64_array.json", "a1f0c3b2-e9f4-11e8-9739-2dfe598c3fcf", 0,
@@ -170,9 +171,8 @@ START_TEST(init_error_is_reported)
     sbw_runtime_api_result_t r;
     ck_assert_int_eq(sbw_runtime_api_wait_init_error(rt, WAIT_MS, &r), 0);
     ck_assert_int_eq(r.posts, 1);
-    ck_assert_str_eq(r.body,
-                     "{\"errorMessage\":\"RAW_BUCKET_NAME is not set\",\"errorType\":"
-                     "\"Runtime.ConfigError\"}");
+    ck_assert_str_eq(r.body, "{\"errorMessage\":\"RAW_BUCKET_NAME is not set\",\"errorType\":"
+                             "\"Runtime.ConfigError\"}");
     ck_assert_str_eq(r.error_type, "Runtime.ConfigError");
     ck_assert_str_eq(r.content_type, "application/json");
     sbw_runtime_api_result_cleanup(&r);
@@ -212,9 +212,8 @@ START_TEST(unreachable_runtime_api_fails_promptly)
     ck_assert_int_eq(sbw_lambda_init_error(api, NULL, "x", err, sizeof err), -1);
     ck_assert_msg(strstr(err, "unreachable") != NULL, "%s", err);
 
-    ck_assert_int_eq(sbw_lambda_run("http://127.0.0.1:9001", never_called, &seen, 1, err,
-                                    sizeof err),
-                     -1);
+    ck_assert_int_eq(
+        sbw_lambda_run("http://127.0.0.1:9001", never_called, &seen, 1, err, sizeof err), -1);
     ck_assert_str_eq(err, "AWS_LAMBDA_RUNTIME_API 'http://127.0.0.1:9001' is not host:port");
     ck_assert_int_eq(sbw_lambda_run("", never_called, &seen, 1, err, sizeof err), -1);
     ck_assert_int_eq(sbw_lambda_run(NULL, never_called, &seen, 1, err, sizeof err), -1);

@@ -10,6 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <civetweb.h>
 
 #include "sbw_test.h"
@@ -28,6 +33,7 @@ typedef struct {
 struct sbw_runtime_api {
     struct mg_context *mg;
     char address[64];
+    int port;
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on every queue, delivery, POST and stop */
     bool stopping;
@@ -287,12 +293,14 @@ sbw_runtime_api_t *sbw_runtime_api_start(void)
     for (int attempt = 0; attempt < 5 && !rt->mg; attempt++) {
         char ports[32];
         snprintf(ports, sizeof ports, "127.0.0.1:%d", sbw_test_free_port());
-        const char *opts[] = {"listening_ports", ports, "num_threads", "8",
-                              "enable_keep_alive", "yes", "request_timeout_ms", "60000",
-                              NULL};
+        const char *opts[] = {
+            "listening_ports",    ports,   "num_threads", "8", "enable_keep_alive", "yes",
+            "request_timeout_ms", "60000", NULL};
         rt->mg = mg_start(&cb, rt, opts);
-        if (rt->mg)
+        if (rt->mg) {
             snprintf(rt->address, sizeof rt->address, "%s", ports);
+            rt->port = atoi(strchr(ports, ':') + 1);
+        }
     }
     ck_assert_msg(rt->mg != NULL, "cannot start the fake Runtime API");
     mg_set_request_handler(rt->mg, "/", on_request, rt);
@@ -409,6 +417,33 @@ int sbw_runtime_api_stray_posts(sbw_runtime_api_t *rt)
     return n;
 }
 
+typedef struct {
+    int port;
+    int done; /* set (atomically) by the stopping thread once mg_stop returned */
+} waker_t;
+
+/* CivetWeb 1.15's accept loop polls with a 2 s timeout before it notices mg_stop; connecting to
+ * the port wakes it at once. Keeps connecting until mg_stop has returned. */
+static void *wake_listener(void *arg)
+{
+    waker_t *w = arg;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)w->port);
+    while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd >= 0) {
+            (void)connect(fd, (struct sockaddr *)&a, sizeof a);
+            close(fd);
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
 void sbw_runtime_api_stop(sbw_runtime_api_t *rt)
 {
     if (!rt)
@@ -422,8 +457,15 @@ void sbw_runtime_api_stop(sbw_runtime_api_t *rt)
     while (rt->in_next > 0 && pthread_cond_timedwait(&rt->cv, &rt->mu, &ts) != ETIMEDOUT) {
     }
     pthread_mutex_unlock(&rt->mu);
-    if (rt->mg)
+    if (rt->mg) {
+        waker_t w = {rt->port, 0};
+        pthread_t th;
+        int woke = pthread_create(&th, NULL, wake_listener, &w) == 0;
         mg_stop(rt->mg); /* waits for the handlers, which see stopping */
+        __atomic_store_n(&w.done, 1, __ATOMIC_RELEASE);
+        if (woke)
+            pthread_join(th, NULL);
+    }
     mg_exit_library();
     for (size_t i = 0; i < rt->n_items; i++) {
         item_t *it = &rt->items[i];

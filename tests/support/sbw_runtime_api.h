@@ -9,7 +9,8 @@
  *
  * Thread-safe: all state lives in the sbw_runtime_api_t (CivetWeb's handlers run on several
  * threads), guarded by one mutex. Setup failures abort the current test through ck_assert, as in
- * sbw_test.h. Results handed out are copies owned by the caller (sbw_runtime_api_result_cleanup). */
+ * sbw_test.h. Results handed out are copies owned by the caller (sbw_runtime_api_result_cleanup).
+ */
 #ifndef SBW_RUNTIME_API_H
 #define SBW_RUNTIME_API_H
 

@@ -114,9 +114,9 @@ START_TEST(fixtures_match_expected)
                 char *plain = NULL;
                 size_t plen = 0;
                 char gerr[128];
-                ck_assert_int_eq(sbw_gunzip(req->body, req->body_len, 1 << 20, &plain, &plen,
-                                            gerr, sizeof gerr),
-                                 0);
+                ck_assert_int_eq(
+                    sbw_gunzip(req->body, req->body_len, 1 << 20, &plain, &plen, gerr, sizeof gerr),
+                    0);
                 ck_assert_str_eq(plain, v->valuestring);
                 free(plain);
             }
@@ -230,10 +230,9 @@ START_TEST(bad_bodies_keep_the_request)
 {
     sbw_apigw_request_t *req = NULL;
     char err[256] = "";
-    ck_assert_int_eq(parse_fixture("post_bad_base64.json", &req, err, sizeof err),
-                     SBW_APIGW_EBODY);
-    ck_assert_str_eq(err,
-                     "isBase64Encoded body is not valid base64: invalid character '*' at offset 18");
+    ck_assert_int_eq(parse_fixture("post_bad_base64.json", &req, err, sizeof err), SBW_APIGW_EBODY);
+    ck_assert_str_eq(
+        err, "isBase64Encoded body is not valid base64: invalid character '*' at offset 18");
     ck_assert_ptr_nonnull(req); /* the caller answers 400 and logs the request id */
     ck_assert_str_eq(req->request_id, "YbX8RrV6SQ0EJ5A=");
     ck_assert_ptr_null(req->body);
@@ -252,26 +251,31 @@ START_TEST(not_v2_shapes)
          "event is not an API Gateway v2 payload: requestContext.http missing"},
         {"{\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/\"}",
          "event is not an API Gateway v2 payload: version missing"},
-        {"{\"version\":\"1.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/\"}",
+        {"{\"version\":\"1.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/"
+         "\"}",
          "event is not an API Gateway v2 payload: version is \"1.0\", expected \"2.0\""},
         {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{}},\"rawPath\":\"/\"}",
          "event is not an API Gateway v2 payload: requestContext.http.method missing"},
         {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}}}",
          "event is not an API Gateway v2 payload: rawPath missing"},
-        {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/\","
+        {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/"
+         "\","
          "\"headers\":{\"x-n\":5}}",
          "event is not an API Gateway v2 payload: header \"x-n\" is not a string"},
-        {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/\","
+        {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/"
+         "\","
          "\"body\":{\"a\":1}}",
          "event is not an API Gateway v2 payload: body is not a string"},
         {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"},\"timeEpoch\":-5},"
          "\"rawPath\":\"/\"}",
          "event is not an API Gateway v2 payload: requestContext.timeEpoch is not a whole number "
          "of ms"},
-        {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/\","
+        {"{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}},\"rawPath\":\"/"
+         "\","
          "\"isBase64Encoded\":\"yes\"}",
          "event is not an API Gateway v2 payload: isBase64Encoded is not a boolean"},
-        {"{\"version\":\"2.0\"} {\"extra\":1}", "event is not valid JSON (unexpected data at byte 18)"},
+        {"{\"version\":\"2.0\"} {\"extra\":1}",
+         "event is not valid JSON (unexpected data at byte 18)"},
         {"{\"version\":", "event is not valid JSON (error at byte 10 of 11)"},
         {"", "event is empty"},
     };
@@ -417,8 +421,8 @@ START_TEST(base64_decoder_is_strict)
         char *out = (char *)&out;
         size_t outlen = 99;
         char err[128] = "";
-        int rc = sbw_apigw_base64_decode(cases[i].in, strlen(cases[i].in), 100, &out, &outlen,
-                                         err, sizeof err);
+        int rc = sbw_apigw_base64_decode(cases[i].in, strlen(cases[i].in), 100, &out, &outlen, err,
+                                         sizeof err);
         if (cases[i].out) {
             ck_assert_msg(rc == 0, "case %zu: %s", i, err);
             ck_assert_uint_eq(outlen, cases[i].outlen);
@@ -465,9 +469,9 @@ START_TEST(response_rendering)
     /* Escaping: quotes, backslash, newline, control bytes; UTF-8 passes through. The rendered
      * object decodes back to the exact body. */
     const char *tricky = "say \"hi\"\\ \n\ttab \x01 B\xc3\xa0n </script>";
-    ck_assert_int_eq(sbw_apigw_response_json(400, tricky, strlen(tricky), NULL, 0, &out, &len,
-                                             err, sizeof err),
-                     0);
+    ck_assert_int_eq(
+        sbw_apigw_response_json(400, tricky, strlen(tricky), NULL, 0, &out, &len, err, sizeof err),
+        0);
     ck_assert_ptr_nonnull(strstr(out, "\"body\":\"say \\\"hi\\\"\\\\ \\n\\ttab \\u0001 B\xc3\xa0n "
                                       "</script>\""));
     cJSON *o = cJSON_Parse(out);
@@ -480,16 +484,14 @@ START_TEST(response_rendering)
 
     /* No body (204 preflight); a header given twice is joined. */
     const sbw_apigw_header_t dup[] = {{"Vary", "Origin"}, {"vary", "Accept-Encoding"}};
-    ck_assert_int_eq(sbw_apigw_response_json(204, NULL, 0, dup, 2, &out, &len, err, sizeof err),
-                     0);
+    ck_assert_int_eq(sbw_apigw_response_json(204, NULL, 0, dup, 2, &out, &len, err, sizeof err), 0);
     ck_assert_str_eq(out, "{\"statusCode\":204,\"headers\":{\"Vary\":\"Origin,Accept-Encoding\"},"
                           "\"body\":\"\",\"isBase64Encoded\":false}");
     free(out);
 
     /* Bytes that are not UTF-8 (or hold NUL) go base64. */
     const char bin[] = {'\x1f', '\x8b', '\x00', 'a'};
-    ck_assert_int_eq(sbw_apigw_response_json(200, bin, 4, NULL, 0, &out, &len, err, sizeof err),
-                     0);
+    ck_assert_int_eq(sbw_apigw_response_json(200, bin, 4, NULL, 0, &out, &len, err, sizeof err), 0);
     ck_assert_str_eq(out, "{\"statusCode\":200,\"headers\":{},\"body\":\"H4sAYQ==\","
                           "\"isBase64Encoded\":true}");
     free(out);
@@ -498,17 +500,63 @@ START_TEST(response_rendering)
     ck_assert_int_eq(sbw_apigw_response_json(99, ok, 2, NULL, 0, &out, &len, err, sizeof err), -1);
     ck_assert_str_eq(err, "HTTP status 99 is outside 100..599");
     ck_assert_ptr_null(out);
-    ck_assert_int_eq(sbw_apigw_response_json(600, ok, 2, NULL, 0, &out, &len, err, sizeof err),
-                     -1);
+    ck_assert_int_eq(sbw_apigw_response_json(600, ok, 2, NULL, 0, &out, &len, err, sizeof err), -1);
     const sbw_apigw_header_t bad_name[] = {{"Bad Name", "x"}};
-    ck_assert_int_eq(
-        sbw_apigw_response_json(200, ok, 2, bad_name, 1, &out, &len, err, sizeof err), -1);
+    ck_assert_int_eq(sbw_apigw_response_json(200, ok, 2, bad_name, 1, &out, &len, err, sizeof err),
+                     -1);
     ck_assert_str_eq(err, "response header 0: name \"Bad Name\" is not an HTTP token");
     const sbw_apigw_header_t crlf[] = {{"X-Ok", "a\r\nSet-Cookie: evil=1"}};
-    ck_assert_int_eq(sbw_apigw_response_json(200, ok, 2, crlf, 1, &out, &len, err, sizeof err),
-                     -1);
+    ck_assert_int_eq(sbw_apigw_response_json(200, ok, 2, crlf, 1, &out, &len, err, sizeof err), -1);
     ck_assert_str_eq(err, "response header X-Ok: value missing or holds CR/LF");
     ck_assert_ptr_null(out);
+}
+END_TEST
+
+static void b64_ok(const char *in, const char *want, size_t want_len)
+{
+    char *out = NULL, err[256];
+    size_t len = 99;
+    ck_assert_msg(sbw_apigw_base64_decode(in, strlen(in), 1 << 20, &out, &len, err, sizeof err) == 0, "decode %s", in);
+    ck_assert_uint_eq(len, want_len);
+    ck_assert_int_eq(memcmp(out, want, len), 0);
+    ck_assert_int_eq(out[len], '\0');
+    free(out);
+}
+
+static void b64_bad(const char *in)
+{
+    char *out = NULL, err[256];
+    size_t len = 99;
+    ck_assert_msg(sbw_apigw_base64_decode(in, strlen(in), 1 << 20, &out, &len, err, sizeof err) != 0, "accepted %s", in);
+    ck_assert_ptr_null(out);
+}
+
+START_TEST(base64_vectors)
+{
+    b64_ok("", "", 0);
+    b64_ok("Zg==", "f", 1);
+    b64_ok("Zm8=", "fo", 2);
+    b64_ok("Zm9v", "foo", 3);
+    b64_ok("Zm9vYg==", "foob", 4);
+    b64_ok("Zm9vYmE=", "fooba", 5);
+    b64_ok("Zm9vYmFy", "foobar", 6);
+    b64_bad("Zg"); /* API Gateway always pads */
+    b64_bad("Zm8");
+    b64_ok("AAE=", "\0\1", 2);
+    b64_ok("+/+/", "\xfb\xff\xbf", 3);
+    b64_ok("eyJldmVudE5hbWUiOiJjdXJsX3Rlc3QiLCJ1c2VySWQiOiJ1LTEifQ==",
+           "{\"eventName\":\"curl_test\",\"userId\":\"u-1\"}", 40);
+    b64_bad("Z"); /* a lone 6 bits */
+    b64_bad("Zm9vY");
+    b64_bad("Zg=");  /* padded but not a multiple of 4 */
+    b64_bad("Zh=="); /* non-zero unused bits */
+    b64_bad("Zm9=");
+    b64_bad("Zg==Zg=="); /* padding in the middle */
+    b64_bad("Zm9v\n");
+    b64_bad("Zm 9v");
+    b64_bad("Zm-_"); /* URL-safe alphabet is not accepted */
+    b64_bad("====");
+    b64_bad("Z===");
 }
 END_TEST
 
@@ -527,6 +575,9 @@ static Suite *suite(void)
     tcase_add_test(shapes, limits);
     tcase_add_test(shapes, base64_decoder_is_strict);
     suite_add_tcase(s, shapes);
+    TCase *b64 = tcase_create("base64");
+    tcase_add_test(b64, base64_vectors);
+    suite_add_tcase(s, b64);
     TCase *resp = tcase_create("response");
     tcase_add_test(resp, response_rendering);
     suite_add_tcase(s, resp);

@@ -1,6 +1,6 @@
-/* test_body: request body splitting, the structural scanner and base64 (lib/sbw_body).
+/* test_body: request body splitting, the structural scanner (lib/sbw_body).
  * The contract fixtures (test_contract) cover the messages for many bodies; this suite covers
- * the default limits with generated bodies, pathological nesting, offsets and base64. */
+ * the default limits with generated bodies, pathological nesting and offsets. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,55 +364,6 @@ START_TEST(scanner)
 }
 END_TEST
 
-static void b64_ok(const char *in, const char *want, size_t want_len)
-{
-    char *out = NULL;
-    size_t len = 99;
-    ck_assert_msg(sbw_body_base64_decode(in, strlen(in), &out, &len) == 0, "decode %s", in);
-    ck_assert_uint_eq(len, want_len);
-    ck_assert_int_eq(memcmp(out, want, len), 0);
-    ck_assert_int_eq(out[len], '\0');
-    free(out);
-}
-
-static void b64_bad(const char *in)
-{
-    char *out = (char *)1;
-    size_t len = 99;
-    ck_assert_msg(sbw_body_base64_decode(in, strlen(in), &out, &len) == -1, "accepted %s", in);
-    ck_assert_ptr_null(out);
-    ck_assert_uint_eq(len, 0);
-}
-
-START_TEST(base64)
-{
-    b64_ok("", "", 0);
-    b64_ok("Zg==", "f", 1);
-    b64_ok("Zm8=", "fo", 2);
-    b64_ok("Zm9v", "foo", 3);
-    b64_ok("Zm9vYg==", "foob", 4);
-    b64_ok("Zm9vYmE=", "fooba", 5);
-    b64_ok("Zm9vYmFy", "foobar", 6);
-    b64_ok("Zg", "f", 1); /* padding may be omitted */
-    b64_ok("Zm8", "fo", 2);
-    b64_ok("AAE=", "\0\1", 2);
-    b64_ok("+/+/", "\xfb\xff\xbf", 3);
-    b64_ok("eyJldmVudE5hbWUiOiJjdXJsX3Rlc3QiLCJ1c2VySWQiOiJ1LTEifQ==",
-           "{\"eventName\":\"curl_test\",\"userId\":\"u-1\"}", 40);
-    b64_bad("Z"); /* a lone 6 bits */
-    b64_bad("Zm9vY");
-    b64_bad("Zg=");  /* padded but not a multiple of 4 */
-    b64_bad("Zh=="); /* non-zero unused bits */
-    b64_bad("Zm9=");
-    b64_bad("Zg==Zg=="); /* padding in the middle */
-    b64_bad("Zm9v\n");
-    b64_bad("Zm 9v");
-    b64_bad("Zm-_"); /* URL-safe alphabet is not accepted */
-    b64_bad("====");
-    b64_bad("Z===");
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("body");
@@ -435,9 +386,6 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("scanner");
     tcase_add_test(tc, scanner);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("base64");
-    tcase_add_test(tc, base64);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
