@@ -32,7 +32,7 @@ struct sbw_committer {
     void *ud;
     pthread_mutex_t mu;
     batch_t *open; /* the batch requests append to, or NULL */
-    int writing;   /* a put is running: the next leader waits, its batch still filling */
+    unsigned busy; /* bit i set: writer slot i is running a put */
     pthread_cond_t slot_cv;
     size_t pending_bytes;
     sbw_commit_stats_t stats;
@@ -44,6 +44,10 @@ sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_put
     if (!c)
         return NULL;
     c->opts = *opts;
+    if (c->opts.max_writers < 1)
+        c->opts.max_writers = 1;
+    if (c->opts.max_writers > SBW_COMMIT_MAX_WRITERS)
+        c->opts.max_writers = SBW_COMMIT_MAX_WRITERS;
     c->put = put;
     c->ud = ud;
     pthread_mutex_init(&c->mu, NULL);
@@ -132,9 +136,17 @@ static void lead(sbw_committer_t *c, batch_t *b)
         }
     }
     /* One put at a time: while the previous batch is being written this one keeps filling. */
-    while (c->writing)
+    /* At most max_writers puts at a time: while they run this batch keeps filling. */
+    int slot = -1;
+    for (;;) {
+        for (int i = 0; i < c->opts.max_writers && slot < 0; i++)
+            if (!(c->busy & (1u << i)))
+                slot = i;
+        if (slot >= 0)
+            break;
         pthread_cond_wait(&c->slot_cv, &c->mu);
-    c->writing = 1;
+    }
+    c->busy |= 1u << slot;
     b->closed = 1;
     if (c->open == b)
         c->open = NULL;
@@ -146,11 +158,11 @@ static void lead(sbw_committer_t *c, batch_t *b)
     uuid_unparse_lower(u, us);
     sbw_commit_key(b->received_ms, us, b->key, sizeof b->key);
     double t0 = now_seconds();
-    int rc = c->put(c->ud, b->key, b->data, b->len, b->err, sizeof b->err);
+    int rc = c->put(c->ud, slot, b->key, b->data, b->len, b->err, sizeof b->err);
     double secs = now_seconds() - t0;
 
     pthread_mutex_lock(&c->mu);
-    c->writing = 0;
+    c->busy &= ~(1u << slot);
     pthread_cond_signal(&c->slot_cv);
     c->pending_bytes -= b->len;
     if (rc == 0) {

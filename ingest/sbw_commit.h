@@ -3,20 +3,23 @@
  * Requests that arrive together are written as ONE lake object with one durable put, and each
  * request returns only after that put succeeded (or failed). The first request of a batch
  * becomes its leader: it waits at most max_wait_us for others (or until the batch holds
- * max_batch_bytes), then waits for the previous put to finish -- its batch still filling
- * meanwhile, so a slow store makes bigger objects, not more of them -- closes the batch, writes
- * it, and wakes the others. One put runs at a time. Thread-safe: call from any request thread. */
+ * max_batch_bytes), then waits for a free writer slot (at most max_writers puts run at once)
+ * -- its batch still filling meanwhile, so a slow store makes bigger objects, not a queue --
+ * closes the batch, writes it, and wakes the others. Thread-safe: call from any thread. */
 #ifndef SBW_COMMIT_H
 #define SBW_COMMIT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define SBW_COMMIT_MAX_WRITERS 16
+
 /* Writes one object durably: returns 0 only when it is stored; -1 with err otherwise.
- * Called from a request thread, never with the committer's lock held, never concurrently with
- * itself (so one lake handle suffices). */
-typedef int (*sbw_commit_put_fn)(void *ud, const char *key, const char *data, size_t len,
-                                 char *err, size_t errlen);
+ * Called from a request thread, never with the committer's lock held. slot (0 ..
+ * max_writers-1) is exclusive while the call runs, so a caller can keep one lake handle per
+ * slot (handles are single-threaded). */
+typedef int (*sbw_commit_put_fn)(void *ud, int slot, const char *key, const char *data,
+                                 size_t len, char *err, size_t errlen);
 
 typedef struct sbw_committer sbw_committer_t;
 
@@ -24,6 +27,7 @@ typedef struct {
     long max_wait_us;        /* how long a leader waits for more requests (0: no grouping) */
     size_t max_batch_bytes;  /* a batch this big is written at once */
     size_t max_pending_bytes; /* bytes accepted but not yet durable; beyond it submit refuses */
+    int max_writers;          /* puts running at once (1..SBW_COMMIT_MAX_WRITERS) */
 } sbw_commit_opts_t;
 
 typedef struct {

@@ -32,7 +32,9 @@
 typedef struct {
     sbw_ingest_config_t cfg;
     const char *trusted_proxies;
-    sbw_lake_t *lake;
+    sbw_lake_t *lake;                          /* for /healthz */
+    sbw_lake_t *writers[SBW_COMMIT_MAX_WRITERS]; /* one handle per writer slot */
+    int n_writers;
     sbw_committer_t *committer;
     sbw_metrics_t metrics;
     atomic_uint_fast64_t next_request;
@@ -56,13 +58,13 @@ static int64_t now_ms(void)
 }
 
 /* The committer's put: one durable lake object. Never runs concurrently with itself. */
-static int lake_put(void *ud, const char *key, const char *data, size_t len, char *err,
-                    size_t errlen)
+static int lake_put(void *ud, int slot, const char *key, const char *data, size_t len,
+                    char *err, size_t errlen)
 {
     app_t *app = ud;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = sbw_lake_put(app->lake, key, data, len, err, errlen);
+    int rc = sbw_lake_put(app->writers[slot], key, data, len, err, errlen);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     sbw_metrics_write(&app->metrics,
                       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
@@ -363,10 +365,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "sbw-ingest: cannot open the lake: %s\n", err);
         return 2;
     }
+    app.n_writers = (int)sbw_cfg_int(cfg, "SBW_INGEST_WRITERS");
+    if (app.n_writers == 0)
+        app.n_writers = strncmp(st.lake_url, "s3://", 5) == 0 ? 4 : 1;
+    for (int i = 0; i < app.n_writers; i++) {
+        if (sbw_lake_open(st.lake_url, &st.lake_opts, &app.writers[i], err, sizeof err) != 0) {
+            fprintf(stderr, "sbw-ingest: cannot open the lake: %s\n", err);
+            return 2;
+        }
+    }
     sbw_commit_opts_t copts = {
         .max_wait_us = sbw_cfg_int(cfg, "SBW_INGEST_GROUP_COMMIT_US"),
         .max_batch_bytes = (size_t)sbw_cfg_int(cfg, "SBW_INGEST_MAX_BATCH_BYTES"),
         .max_pending_bytes = (size_t)sbw_cfg_int(cfg, "SBW_INGEST_MAX_PENDING_BYTES"),
+        .max_writers = app.n_writers,
     };
     app.committer = sbw_committer_new(&copts, lake_put, &app);
 
@@ -439,6 +451,8 @@ int main(int argc, char **argv)
     stop_server(ctx, sbw_cfg_str(cfg, "SBW_INGEST_LISTEN"), np > 0 ? ports[0].port : 0);
     mg_exit_library();
     sbw_committer_free(app.committer);
+    for (int i = 0; i < app.n_writers; i++)
+        sbw_lake_free(app.writers[i]);
     sbw_lake_free(app.lake);
     sbw_ingest_settings_cleanup(&st);
     return 0;

@@ -20,9 +20,10 @@ typedef struct {
     size_t len[64];
 } store_t;
 
-static int store_put(void *ud, const char *key, const char *data, size_t len, char *err,
-                     size_t errlen)
+static int store_put(void *ud, int slot, const char *key, const char *data, size_t len,
+                     char *err, size_t errlen)
 {
+    ck_assert_int_eq(slot, 0); /* these committers have one writer */
     store_t *s = ud;
     pthread_mutex_lock(&s->mu);
     int rc = 0;
