@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${SBW_BUILD_DIR:-$ROOT/build}
-DUR=10; CONN=32; THREADS=2
+DUR=10; CONN=128; THREADS=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DUR=$2; shift 2 ;;
@@ -60,7 +60,7 @@ wait_port "$nport"
 
 # sbw-ingest with the local-folder lake, durable acknowledgements (fsync) on.
 iport=$(free_port)
-SBW_INGEST_LISTEN=127.0.0.1:$iport SBW_LAKE=file://$work/lake SBW_LOG_LEVEL=warn \
+SBW_INGEST_LISTEN=127.0.0.1:$iport SBW_LAKE=file://$work/lake SBW_LOG_LEVEL=warn SBW_INGEST_THREADS=$((CONN + 16)) \
   "$BUILD/ingest/sbw-ingest" > "$work/ingest.log" 2>&1 &
 ipid=$!
 pids+=($ipid)
