@@ -19,23 +19,6 @@
 
 /* ---- helpers ---- */
 
-/* "http://127.0.0.1:PORT" of the fixture's s3rver, malloc'd; its bucket in bucket. */
-static char *s3rver_endpoint(char *bucket, size_t blen)
-{
-    const char *state = getenv("SBW_TEST_STATE");
-    ck_assert_msg(state != NULL, "SBW_TEST_STATE is not set (run through ctest)");
-    char path[2048];
-    snprintf(path, sizeof path, "%s/s3/endpoint", state);
-    char *ep = sbw_test_read_file(path, NULL);
-    ep[strcspn(ep, "\r\n")] = '\0';
-    snprintf(path, sizeof path, "%s/s3/bucket", state);
-    char *b = sbw_test_read_file(path, NULL);
-    b[strcspn(b, "\r\n")] = '\0';
-    snprintf(bucket, blen, "%s", b);
-    free(b);
-    return ep;
-}
-
 static void s3_opts(sbw_lake_opts_t *o, const char *endpoint, const char *key_id,
                     const char *secret)
 {
@@ -52,7 +35,7 @@ static void s3_opts(sbw_lake_opts_t *o, const char *endpoint, const char *key_id
 static sbw_lake_t *open_s3rver_lake(const char *tag, char *prefix, size_t plen)
 {
     char bucket[128], url[512], err[512];
-    char *ep = s3rver_endpoint(bucket, sizeof bucket);
+    char *ep = sbw_test_s3_endpoint(bucket, sizeof bucket);
     sbw_lake_opts_t o;
     sbw_lake_t *lake = NULL;
     s3_opts(&o, ep, "S3RVER", "S3RVER");
@@ -202,7 +185,7 @@ START_TEST(s3rver_roundtrip)
 
     /* The same objects seen from the bucket root carry the lake prefix. */
     char bucket[128], url[256];
-    char *ep = s3rver_endpoint(bucket, sizeof bucket);
+    char *ep = sbw_test_s3_endpoint(bucket, sizeof bucket);
     sbw_lake_opts_t o;
     sbw_lake_t *root = NULL;
     s3_opts(&o, ep, "S3RVER", "S3RVER");
@@ -304,7 +287,7 @@ START_TEST(s3rver_errors)
     sbw_lake_free(lake);
 
     char bucket[128], url[512];
-    char *ep = s3rver_endpoint(bucket, sizeof bucket);
+    char *ep = sbw_test_s3_endpoint(bucket, sizeof bucket);
     sbw_lake_opts_t o;
 
     /* An unknown access key id: s3rver answers 403 InvalidAccessKeyId; no retry. */
@@ -725,9 +708,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sbw_test_run(suite());
 }

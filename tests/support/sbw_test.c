@@ -20,6 +20,15 @@
 
 #include "sbw_migrate.h"
 
+int sbw_test_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 char *sbw_test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

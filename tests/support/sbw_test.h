@@ -6,6 +6,12 @@
 
 #include <stddef.h>
 
+#include <check.h>
+
+/* Runs every case of suite s (CK_RUN_CASE picks one, as CTest does) and frees it; returns the
+ * process exit status: EXIT_SUCCESS when nothing failed. */
+int sbw_test_run(Suite *s);
+
 /* Reads a whole file; *len gets its size (may be NULL). NUL-terminated. */
 char *sbw_test_read_file(const char *path, size_t *len);
 

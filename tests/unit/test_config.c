@@ -5,6 +5,7 @@
 
 #include "sbw_config.h"
 #include "sbw_pg.h"
+#include "sbw_test.h"
 
 /* A fixed environment: pairs of name, value, NULL-terminated. */
 static const char *lookup_pairs(const char *name, void *ud)
@@ -134,9 +135,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sbw_test_run(suite());
 }

@@ -8,6 +8,7 @@
 #include "sbw_commit.h"
 #include "sbw_gzip.h"
 #include "sbw_metrics.h"
+#include "sbw_test.h"
 
 /* An in-memory store standing in for the lake: the durable put under test is the lake's
  * own (tests/integration); here we check which bytes each put received. */
@@ -275,9 +276,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return sbw_test_run(suite());
 }
