@@ -1,6 +1,8 @@
 /* sbw_commit: group commit of accepted events into the lake (see sbw_commit.h). */
 #include "sbw_commit.h"
 
+#include "sbw_lake.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -64,14 +66,6 @@ void sbw_committer_free(sbw_committer_t *c)
     free(c);
 }
 
-void sbw_commit_key(int64_t received_ms, const char *uuid, char *out, size_t outlen)
-{
-    time_t t = (time_t)(received_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(out, outlen, "events/%04d/%02d/%02d/%02d/event-%s.json", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, uuid);
-}
 
 static batch_t *batch_new(int64_t received_ms)
 {
@@ -156,7 +150,7 @@ static void lead(sbw_committer_t *c, batch_t *b)
     char us[37];
     uuid_generate_random(u);
     uuid_unparse_lower(u, us);
-    sbw_commit_key(b->received_ms, us, b->key, sizeof b->key);
+    sbw_lake_key_for(b->received_ms, us, b->key, sizeof b->key);
     double t0 = now_seconds();
     int rc = c->put(c->ud, slot, b->key, b->data, b->len, b->err, sizeof b->err);
     double secs = now_seconds() - t0;

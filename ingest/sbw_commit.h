@@ -56,7 +56,5 @@ int sbw_committer_submit(sbw_committer_t *c, const char *lines, size_t len, int6
 /* A consistent copy of the counters. */
 void sbw_committer_stats(sbw_committer_t *c, sbw_commit_stats_t *out);
 
-/* Formats the lake key for a batch: events/YYYY/MM/DD/HH/event-<uuid>.json (UTC). Pure. */
-void sbw_commit_key(int64_t received_ms, const char *uuid, char *out, size_t outlen);
 
 #endif

@@ -385,15 +385,25 @@ typedef struct {
     char path[256];
 } vctx_t;
 
-/* Appends ".name" or "[i]" to the path; returns the previous length to restore. */
+/* Appends ".name" or "[i]" to the path (cut to fit); returns the previous length to restore.
+ * Plain copies: this runs for every member of every event. */
 static size_t path_push_name(vctx_t *c, const char *name)
 {
-    size_t old = strlen(c->path);
-    size_t n = strlen(name);
-    if (n > 40)
-        snprintf(c->path + old, sizeof c->path - old, "%s%.40s...", old ? "." : "", name);
-    else
-        snprintf(c->path + old, sizeof c->path - old, "%s%s", old ? "." : "", name);
+    size_t old = strlen(c->path), n = strlen(name), at = old;
+    int cut = n > 40;
+    if (cut)
+        n = 40;
+    if (old + n + 5 >= sizeof c->path)
+        return old;
+    if (old)
+        c->path[at++] = '.';
+    memcpy(c->path + at, name, n);
+    at += n;
+    if (cut) {
+        memcpy(c->path + at, "...", 3);
+        at += 3;
+    }
+    c->path[at] = '\0';
     return old;
 }
 
@@ -409,21 +419,28 @@ static const char *path_or(const vctx_t *c)
     return c->path[0] ? c->path : "event";
 }
 
+/* Where a text problem is, for the message (built only when there is a problem). */
+static void text_where(const vctx_t *c, bool key, char *where, size_t len)
+{
+    if (key)
+        snprintf(where, len, "%s%smember name", c->path, c->path[0] ? ": " : "");
+    else
+        snprintf(where, len, "%s", path_or(c));
+}
+
 /* Checks a string value (key = false; the message names the path) or a member name of the
  * object at the current path (key = true: "member name: ..." or "product: member name: ..."). */
 static int check_text(vctx_t *c, const char *s, size_t max, bool key)
 {
     size_t n = strlen(s), bad;
     char where[300];
-    if (key)
-        snprintf(where, sizeof where, "%s%smember name", c->path, c->path[0] ? ": " : "");
-    else
-        snprintf(where, sizeof where, "%s", path_or(c));
     if (!sbw_utf8_valid(s, n, &bad)) {
+        text_where(c, key, where, sizeof where);
         set_err(c->err, c->errlen, "%s: invalid UTF-8 at byte %zu", where, bad);
         return -1;
     }
     if (n > max) {
+        text_where(c, key, where, sizeof where);
         set_err(c->err, c->errlen, "%s: %zu bytes exceeds the limit of %zu", where, n, max);
         return -1;
     }
@@ -514,6 +531,8 @@ static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, cons
             char txt[64];
             if (cJSON_IsString(v) && v->valuestring[0] == '\0')
                 break; /* "" counts as null */
+            if (cJSON_IsNumber(v) && fabs(v->valuedouble) <= SBW_EVENT_NUMBER_MAX)
+                break; /* the common case; no need to render it here */
             int rc = sbw_event_decimal(v, txt, sizeof txt);
             if (rc == -2) {
                 set_err(c->err, c->errlen, "%s%s: number out of range (limit 1e15)", prefix,

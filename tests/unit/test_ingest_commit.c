@@ -49,16 +49,6 @@ static void store_free(store_t *s)
         free(s->data[i]);
 }
 
-START_TEST(key_names_the_utc_hour)
-{
-    char key[128];
-    /* 2026-11-27T23:59:59.999Z */
-    sbw_commit_key(1795823999999LL, "550e8400-e29b-41d4-a716-446655440000", key, sizeof key);
-    ck_assert_str_eq(key, "events/2026/11/27/23/event-550e8400-e29b-41d4-a716-446655440000.json");
-    sbw_commit_key(1795824000000LL, "x", key, sizeof key);
-    ck_assert_str_eq(key, "events/2026/11/28/00/event-x.json");
-}
-END_TEST
 
 START_TEST(single_request_is_one_object)
 {
@@ -258,7 +248,6 @@ static Suite *suite(void)
     Suite *s = suite_create("ingest_commit");
     TCase *k = tcase_create("group_commit");
     tcase_set_timeout(k, 30);
-    tcase_add_test(k, key_names_the_utc_hour);
     tcase_add_test(k, single_request_is_one_object);
     tcase_add_test(k, requests_arriving_together_share_one_object);
     tcase_add_test(k, failed_write_fails_every_request_of_the_batch);
