@@ -492,9 +492,23 @@ static int walk(vctx_t *c, const cJSON *v, int depth, size_t str_max)
 
 /* Type checks of the known members of obj (a table ending with a NULL name). prefix: "" or
  * "product." for messages. */
+/* A 64-bit sketch of member names (first byte and length): a field whose bit is not set in
+ * the object's mask is certainly absent, so most of the table's names (an event carries either
+ * the camelCase or the snake_case spelling, and few optional fields) cost no lookup. */
+static uint64_t name_bit(const char *s)
+{
+    return 1ull << (((unsigned)(unsigned char)s[0] * 31u + (unsigned)strlen(s)) % 64u);
+}
+
 static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, const char *prefix)
 {
+    uint64_t present = 0;
+    for (const cJSON *ch = obj->child; ch; ch = ch->next)
+        if (ch->string)
+            present |= name_bit(ch->string);
     for (const field_t *f = fields; f->name; f++) {
+        if (!(present & name_bit(f->name)))
+            continue;
         const cJSON *v = member(obj, f->name);
         if (!v || cJSON_IsNull(v))
             continue;
