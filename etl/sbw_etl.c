@@ -273,7 +273,7 @@ static int on_record(const cJSON *obj, int index, const char *error, void *ud)
             return 0;
         }
         char tmp[SBW_EVENT_ERR_SIZE];
-        snprintf(tmp, sizeof tmp, "%s", why);
+        snprintf(tmp, sizeof tmp, "%.500s", why);
         snprintf(why, sizeof why, "normalise: %s", tmp);
     } else {
         snprintf(why, sizeof why, "%s", error);
