@@ -1,0 +1,4 @@
+library(testthat)
+library(sbwapi)
+
+test_check("sbwapi")
