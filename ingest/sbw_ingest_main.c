@@ -435,7 +435,8 @@ int main(int argc, char **argv)
     else
         default_web_root(web_root, sizeof web_root);
 
-    char threads[16], backlog[16], header_bytes[16], timeout[16];
+    char threads[16], backlog[16], header_bytes[16], timeout[16], keep_alive[16];
+    snprintf(keep_alive, sizeof keep_alive, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_KEEP_ALIVE_MS"));
     snprintf(threads, sizeof threads, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_THREADS"));
     snprintf(backlog, sizeof backlog, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_BACKLOG"));
     snprintf(header_bytes, sizeof header_bytes, "%ld", sbw_cfg_int(cfg, "SBW_INGEST_MAX_HEADER_BYTES"));
@@ -455,7 +456,7 @@ int main(int argc, char **argv)
     options[o++] = "enable_keep_alive";
     options[o++] = "yes";
     options[o++] = "keep_alive_timeout_ms";
-    options[o++] = "15000";
+    options[o++] = keep_alive;
     options[o++] = "tcp_nodelay";
     options[o++] = "1";
     options[o++] = "enable_directory_listing";

@@ -10,8 +10,11 @@
 static const sbw_cfg_var_t ingest_vars[] = {
     {"SBW_INGEST_LISTEN", NULL, SBW_CFG_STR, "127.0.0.1:8080", 0, 0, 0,
      "address:port to listen on (CivetWeb listening_ports syntax, e.g. 0.0.0.0:8080)"},
-    {"SBW_INGEST_THREADS", NULL, SBW_CFG_INT, "32", 2, 1024, 0,
-     "request threads = connections served at once"},
+    {"SBW_INGEST_THREADS", NULL, SBW_CFG_INT, "256", 2, 4096, 0,
+     "request threads = connections served at once (CivetWeb keeps one per keep-alive "
+     "connection; more connections wait)"},
+    {"SBW_INGEST_KEEP_ALIVE_MS", NULL, SBW_CFG_INT, "5000", 0, 600000, 0,
+     "how long an idle keep-alive connection may hold its thread"},
     {"SBW_INGEST_BACKLOG", NULL, SBW_CFG_INT, "1024", 1, 65535, 0,
      "connections waiting to be accepted beyond the threads"},
     {"SBW_INGEST_MAX_BODY_BYTES", NULL, SBW_CFG_INT, "1048576", 1024, 67108864, 0,
