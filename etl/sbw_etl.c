@@ -823,7 +823,11 @@ out:
     sbw_buf_cleanup(&r.copy);
     sbw_buf_cleanup(&r.objects);
     sbw_buf_cleanup(&r.rejects);
-    if (r.conn)
-        PQfinish(r.conn); /* also releases the advisory lock */
+    if (r.conn) {
+        char unlock_err[256];
+        if (locked && PQstatus(r.conn) == CONNECTION_OK)
+            (void)sbw_etl_sql_unlock(r.conn, unlock_err, sizeof unlock_err);
+        PQfinish(r.conn);
+    }
     return ret;
 }

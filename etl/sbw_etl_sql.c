@@ -13,6 +13,7 @@
 /* ---- statements ---- */
 
 static const char SQL_TRY_LOCK[] = "SELECT pg_try_advisory_lock($1::bigint)";
+static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock($1::bigint)";
 
 static const char SQL_CLOSE_STALE[] =
     "UPDATE etl_runs SET status = 'failed', finished_at = now(),"
@@ -147,6 +148,18 @@ int sbw_etl_sql_try_lock(PGconn *c, int *got, char *err, size_t errlen)
     if (!r)
         return -1;
     *got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return 0;
+}
+
+int sbw_etl_sql_unlock(PGconn *c, char *err, size_t errlen)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)SBW_ETL_LOCK_KEY);
+    const char *v[] = {key};
+    PGresult *r = exec(c, SQL_UNLOCK, 1, v, PGRES_TUPLES_OK, "advisory unlock", err, errlen);
+    if (!r)
+        return -1;
     PQclear(r);
     return 0;
 }

@@ -19,6 +19,10 @@ enum { SBW_ETL_NEW = 0, SBW_ETL_LOADED = 1, SBW_ETL_REJECTED = 2 };
 /* pg_try_advisory_lock(SBW_ETL_LOCK_KEY) for the session: *got is 1 when taken. */
 int sbw_etl_sql_try_lock(PGconn *c, int *got, char *err, size_t errlen);
 
+/* Releases the lock at once. Closing the connection releases it too, but only when the server
+ * process has ended, which may be after the next run already tried: so unlock explicitly. */
+int sbw_etl_sql_unlock(PGconn *c, char *err, size_t errlen);
+
 /* Marks runs still 'running' (their process died; we hold the lock) as failed. */
 int sbw_etl_sql_close_stale_runs(PGconn *c, char *err, size_t errlen);
 
