@@ -23,16 +23,31 @@
 /* Arbitrary constant shared by every runner: pg_advisory_lock key for migrations. */
 static const char SQL_LOCK[] = "SELECT pg_advisory_lock(726173001)";
 static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock(726173001)";
-static const char SQL_CREATE[] =
-    "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
-    " version integer PRIMARY KEY,"
-    " name text NOT NULL,"
-    " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
-static const char SQL_GET[] = "SELECT checksum, md5($2::text) FROM public.schema_migrations "
-                              "WHERE version = $1::integer";
-static const char SQL_RECORD[] = "INSERT INTO public.schema_migrations (version, name, checksum) "
-                                 "VALUES ($1::integer, $2, md5($3::text))";
+/* The tracking table's name is a programmer's constant checked by valid_table; %s is it. */
+#define SQL_CREATE                                                                                 \
+    "CREATE TABLE IF NOT EXISTS %s ("                                                              \
+    " version integer PRIMARY KEY,"                                                                \
+    " name text NOT NULL,"                                                                         \
+    " checksum text NOT NULL,"                                                                     \
+    " applied_at timestamptz NOT NULL DEFAULT now())"
+#define SQL_GET "SELECT checksum, md5($2::text) FROM %s WHERE version = $1::integer"
+#define SQL_RECORD                                                                                 \
+    "INSERT INTO %s (version, name, checksum) VALUES ($1::integer, $2, md5($3::text))"
+
+/* schema.table of lower-case letters, digits and underscores. */
+static int valid_table(const char *t)
+{
+    size_t l = strlen(t), dots = 0;
+    if (l == 0 || l > 100)
+        return 0;
+    for (size_t i = 0; i < l; i++) {
+        if (t[i] == '.')
+            dots++;
+        else if (!(islower((unsigned char)t[i]) || isdigit((unsigned char)t[i]) || t[i] == '_'))
+            return 0;
+    }
+    return dots == 1 && t[0] != '.' && t[l - 1] != '.';
+}
 
 static int is_migration_name(const char *s, int *version)
 {
@@ -150,9 +165,12 @@ static int exec_simple(PGconn *conn, const char *sql, const char *what, char *er
 }
 
 /* Applies one file if pending. Returns 1 applied, 0 already applied, -1 error. */
-static int apply_one(PGconn *conn, const char *dir, const sbw_migration_t *m, char *err,
-                     size_t errlen)
+static int apply_one(PGconn *conn, const char *dir, const char *table, const sbw_migration_t *m,
+                     char *err, size_t errlen)
 {
+    char sql_get[256], sql_record[256];
+    snprintf(sql_get, sizeof sql_get, SQL_GET, table);
+    snprintf(sql_record, sizeof sql_record, SQL_RECORD, table);
     int rc = -1;
     PGresult *r = NULL;
     char *sql = read_sql(dir, m->name, err, errlen);
@@ -161,7 +179,7 @@ static int apply_one(PGconn *conn, const char *dir, const sbw_migration_t *m, ch
     char ver[16];
     snprintf(ver, sizeof ver, "%d", m->version);
     const char *get_params[2] = {ver, sql};
-    r = PQexecParams(conn, SQL_GET, 2, NULL, get_params, NULL, NULL, 0);
+    r = PQexecParams(conn, sql_get, 2, NULL, get_params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *msg = PQresultErrorMessage(r);
         snprintf(err, errlen, "reading schema_migrations: %.*s", (int)strcspn(msg, "\n"), msg);
@@ -187,7 +205,7 @@ static int apply_one(PGconn *conn, const char *dir, const sbw_migration_t *m, ch
     if (exec_simple(conn, sql, what, err, errlen) != 0)
         goto rollback;
     const char *rec_params[3] = {ver, m->name, sql};
-    r = PQexecParams(conn, SQL_RECORD, 3, NULL, rec_params, NULL, NULL, 0);
+    r = PQexecParams(conn, sql_record, 3, NULL, rec_params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         const char *msg = PQresultErrorMessage(r);
         snprintf(err, errlen, "recording %s: %.*s", m->name, (int)strcspn(msg, "\n"), msg);
@@ -208,10 +226,22 @@ out:
 
 int sbw_migrate_apply(PGconn *conn, const char *dir, int *applied, char *err, size_t errlen)
 {
+    return sbw_migrate_apply_into(conn, dir, "public.schema_migrations", applied, err, errlen);
+}
+
+int sbw_migrate_apply_into(PGconn *conn, const char *dir, const char *table, int *applied,
+                           char *err, size_t errlen)
+{
     sbw_migration_t *list = NULL;
     int count = 0, rc = -1;
     if (applied)
         *applied = 0;
+    if (!valid_table(table)) {
+        snprintf(err, errlen, "bad migrations table name '%s'", table);
+        return -1;
+    }
+    char sql_create[512];
+    snprintf(sql_create, sizeof sql_create, SQL_CREATE, table);
     int n = sbw_migrate_list(dir, &list, err, errlen);
     if (n < 0)
         return -1;
@@ -219,10 +249,10 @@ int sbw_migrate_apply(PGconn *conn, const char *dir, int *applied, char *err, si
         goto out;
     if (exec_simple(conn, SQL_LOCK, "taking the migration lock", err, errlen) != 0)
         goto out;
-    if (exec_simple(conn, SQL_CREATE, "creating schema_migrations", err, errlen) != 0)
+    if (exec_simple(conn, sql_create, "creating schema_migrations", err, errlen) != 0)
         goto unlock;
     for (int i = 0; i < n; i++) {
-        int one = apply_one(conn, dir, &list[i], err, errlen);
+        int one = apply_one(conn, dir, table, &list[i], err, errlen);
         if (one < 0)
             goto unlock;
         count += one;

@@ -29,6 +29,13 @@ int sbw_migrate_list(const char *dir, sbw_migration_t **out, char *err, size_t e
  * the file and PostgreSQL's reason; the failing migration is rolled back, earlier ones stay. */
 int sbw_migrate_apply(PGconn *conn, const char *dir, int *applied, char *err, size_t errlen);
 
+/* As sbw_migrate_apply, tracking the applied files in table ("schema.name" of lower-case
+ * letters, digits and underscores; a programmer's constant, never input) instead of
+ * public.schema_migrations: e.g. sbw-server applies sql/views/ into
+ * analytics.schema_migrations as the owner of schema analytics. A bad table name is -1. */
+int sbw_migrate_apply_into(PGconn *conn, const char *dir, const char *table, int *applied,
+                           char *err, size_t errlen);
+
 /* Finds the SQL folder for a program: explicit if non-NULL, else <exe>/../share/sbw/sql when
  * it exists (an installed program), else the source tree's sql/ (a program in its build tree).
  * Writes it into out; returns 0, or -1 when none exists. */
