@@ -8,12 +8,25 @@ work=$(mktemp -d /tmp/sbw-browser.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-port=$(( 20000 + RANDOM % 20000 ))
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(( 20000 + RANDOM % 20000 )); done
-SBW_INGEST_LISTEN=127.0.0.1:$port SBW_LAKE=file://$work/lake SBW_INGEST_WEB_ROOT=$root/web \
-  "$build/ingest/sbw-ingest" > "$work/ingest.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+# A free port can be taken by a test running in parallel between the check and the bind:
+# try again on another port when the server exits at start.
+for attempt in 1 2 3 4 5; do
+  port=$(( 20000 + RANDOM % 20000 ))
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+  SBW_INGEST_LISTEN=127.0.0.1:$port SBW_LAKE=file://$work/lake SBW_INGEST_WEB_ROOT=$root/web \
+    "$build/ingest/sbw-ingest" > "$work/ingest.log" 2>&1 &
+  pid=$!
+  up=0
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then up=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ "$up" = 1 ] && break
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
+  echo "sbw-ingest did not start on port $port (attempt $attempt):"; tail -n 3 "$work/ingest.log"
+done
+[ -n "$pid" ] || { echo "could not start sbw-ingest"; exit 1; }
 mkdir -p "$work/lake"
 cd "$root"
 if ! SBW_INGEST_URL=http://127.0.0.1:$port SBW_LAKE_DIR=$work/lake node "$test"; then
