@@ -6,6 +6,7 @@ build=$1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state=$(mktemp -d /tmp/sbw-dbtest.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(( 20000 + RANDOM % 20000 )); done
 # SBW_SKIP_BUILD: the test runs inside a build; use its sbw-etl as it is.
 export SBW_VAR_DIR=$state SBW_PG_PORT=$port SBW_BUILD_DIR=$build SBW_SKIP_BUILD=1
 pass=0; fail=0
@@ -13,7 +14,8 @@ check() { if eval "$2"; then echo "ok   $1"; pass=$((pass + 1)); else echo "FAIL
 cleanup() { "$root/scripts/pgcluster" stop "$state/db" --remove >/dev/null 2>&1; rm -rf "$state"; }
 trap cleanup EXIT
 
-check "db up" '"$root/sbw" db up >"$state/up.log" 2>&1'
+check "db up" '"$root/sbw" db up >"$state/up.log" 2>&1' || true
+[ "$fail" = 0 ] || { echo "--- ./sbw db up said:"; cat "$state/up.log"; }
 cols=$("$root/sbw" db psql -At -c "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'clickstream_events' AND ordinal_position <= 16" 2>&1)
 check "psql shows the seed's 16 columns in order" '[ "$cols" = "event_id,event_timestamp,event_name,user_id,user_login_state,identity_source,client_id,session_id,is_first_visit,context_product_id,context_product_name,context_product_category,context_product_brand,context_product_price,context_product_discount_price,context_product_url_path" ]'
 desc=$("$root/sbw" db psql -c '\d clickstream_events' 2>&1)
