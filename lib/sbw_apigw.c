@@ -1,8 +1,9 @@
 /* sbw_apigw: API Gateway HTTP API v2 event parsing and response rendering (see sbw_apigw.h). */
 #include "sbw_apigw.h"
 
+#include "sbw_err.h"
+
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +20,6 @@ void sbw_apigw_limits_init(sbw_apigw_limits_t *lim)
     lim->max_event_bytes = SBW_APIGW_DEFAULT_MAX_EVENT;
     lim->max_body_bytes = SBW_APIGW_DEFAULT_MAX_BODY;
     lim->max_headers = SBW_APIGW_DEFAULT_MAX_HEADERS;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- base64 ---- */
@@ -66,7 +54,7 @@ int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **o
     *outlen = 0;
     const unsigned char *s = (const unsigned char *)in;
     if (len % 4 != 0) {
-        set_err(err, errlen, "not valid base64: length %zu is not a multiple of 4", len);
+        sbw_err_set(err, errlen, "not valid base64: length %zu is not a multiple of 4", len);
         return SBW_APIGW_EBODY;
     }
     size_t pad = 0; /* '=' may end the text, once or twice, and nowhere else */
@@ -78,21 +66,21 @@ int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **o
             char what[32];
             describe_byte(what, sizeof what, s[i]);
             if (s[i] == '=')
-                set_err(err, errlen, "not valid base64: padding '=' at offset %zu before the end",
+                sbw_err_set(err, errlen, "not valid base64: padding '=' at offset %zu before the end",
                         i);
             else
-                set_err(err, errlen, "not valid base64: invalid %s at offset %zu", what, i);
+                sbw_err_set(err, errlen, "not valid base64: invalid %s at offset %zu", what, i);
             return SBW_APIGW_EBODY;
         }
     }
     size_t n = len / 4 * 3 - pad;
     if (n > max_out) {
-        set_err(err, errlen, "decoded size %zu exceeds the limit of %zu bytes", n, max_out);
+        sbw_err_set(err, errlen, "decoded size %zu exceeds the limit of %zu bytes", n, max_out);
         return SBW_APIGW_ETOOLARGE;
     }
     unsigned char *buf = malloc(n + 1);
     if (!buf) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         return SBW_APIGW_ENOMEM;
     }
     size_t o = 0;
@@ -103,13 +91,13 @@ int sbw_apigw_base64_decode(const char *in, size_t len, size_t max_out, char **o
         unsigned v3 = (last && pad >= 1) ? 0 : (unsigned)b64_value(s[i + 3]);
         uint32_t q = (v0 << 18) | (v1 << 12) | (v2 << 6) | v3;
         if (last && pad == 2 && (q & 0xffff) != 0) {
-            set_err(err, errlen,
+            sbw_err_set(err, errlen,
                     "not valid base64: non-zero bits after the last byte at offset %zu", i + 1);
             free(buf);
             return SBW_APIGW_EBODY;
         }
         if (last && pad == 1 && (q & 0xff) != 0) {
-            set_err(err, errlen,
+            sbw_err_set(err, errlen,
                     "not valid base64: non-zero bits after the last byte at offset %zu", i + 2);
             free(buf);
             return SBW_APIGW_EBODY;
@@ -171,7 +159,7 @@ static int opt_str(const cJSON *obj, const char *key, const char *path, const ch
     if (!it || cJSON_IsNull(it))
         return 0;
     if (!cJSON_IsString(it)) {
-        set_err(err, errlen, NOT_V2 "%s is not a string", path);
+        sbw_err_set(err, errlen, NOT_V2 "%s is not a string", path);
         return -1;
     }
     *dst = it->valuestring;
@@ -202,26 +190,26 @@ const char *sbw_apigw_header(const sbw_apigw_request_t *req, const char *name)
 static int parse_envelope(sbw_apigw_request_t *r, const cJSON *root, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(root)) {
-        set_err(err, errlen, NOT_V2 "not a JSON object");
+        sbw_err_set(err, errlen, NOT_V2 "not a JSON object");
         return SBW_APIGW_EEVENT;
     }
     const cJSON *rc = cJSON_GetObjectItemCaseSensitive(root, "requestContext");
     if (!cJSON_IsObject(rc)) {
-        set_err(err, errlen, NOT_V2 "requestContext missing");
+        sbw_err_set(err, errlen, NOT_V2 "requestContext missing");
         return SBW_APIGW_EEVENT;
     }
     const cJSON *http = cJSON_GetObjectItemCaseSensitive(rc, "http");
     if (!cJSON_IsObject(http)) {
-        set_err(err, errlen, NOT_V2 "requestContext.http missing");
+        sbw_err_set(err, errlen, NOT_V2 "requestContext.http missing");
         return SBW_APIGW_EEVENT;
     }
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     if (!cJSON_IsString(ver)) {
-        set_err(err, errlen, NOT_V2 "version missing");
+        sbw_err_set(err, errlen, NOT_V2 "version missing");
         return SBW_APIGW_EEVENT;
     }
     if (strcmp(ver->valuestring, "2.0") != 0) {
-        set_err(err, errlen, NOT_V2 "version is \"%.32s\", expected \"2.0\"", ver->valuestring);
+        sbw_err_set(err, errlen, NOT_V2 "version is \"%.32s\", expected \"2.0\"", ver->valuestring);
         return SBW_APIGW_EEVENT;
     }
     if (opt_str(http, "method", "requestContext.http.method", &r->method, err, errlen) ||
@@ -236,11 +224,11 @@ static int parse_envelope(sbw_apigw_request_t *r, const cJSON *root, char *err, 
         opt_str(rc, "domainName", "requestContext.domainName", &r->domain_name, err, errlen))
         return SBW_APIGW_EEVENT;
     if (!r->method || !r->method[0]) {
-        set_err(err, errlen, NOT_V2 "requestContext.http.method missing");
+        sbw_err_set(err, errlen, NOT_V2 "requestContext.http.method missing");
         return SBW_APIGW_EEVENT;
     }
     if (!r->raw_path) {
-        set_err(err, errlen, NOT_V2 "rawPath missing");
+        sbw_err_set(err, errlen, NOT_V2 "rawPath missing");
         return SBW_APIGW_EEVENT;
     }
     if (!r->raw_query)
@@ -249,7 +237,7 @@ static int parse_envelope(sbw_apigw_request_t *r, const cJSON *root, char *err, 
     if (te && !cJSON_IsNull(te)) {
         double d = cJSON_IsNumber(te) ? te->valuedouble : -1;
         if (!isfinite(d) || d < 0 || d > 9007199254740992.0 || d != floor(d)) {
-            set_err(err, errlen, NOT_V2 "requestContext.timeEpoch is not a whole number of ms");
+            sbw_err_set(err, errlen, NOT_V2 "requestContext.timeEpoch is not a whole number of ms");
             return SBW_APIGW_EEVENT;
         }
         r->time_epoch_ms = (int64_t)d;
@@ -265,7 +253,7 @@ static int parse_headers(sbw_apigw_request_t *r, const cJSON *root, size_t max_h
     if (!h || cJSON_IsNull(h))
         return 0;
     if (!cJSON_IsObject(h)) {
-        set_err(err, errlen, NOT_V2 "headers is not an object");
+        sbw_err_set(err, errlen, NOT_V2 "headers is not an object");
         return SBW_APIGW_EEVENT;
     }
     size_t n = 0;
@@ -273,20 +261,20 @@ static int parse_headers(sbw_apigw_request_t *r, const cJSON *root, size_t max_h
     cJSON_ArrayForEach(it, h)
     {
         if (!cJSON_IsString(it)) {
-            set_err(err, errlen, NOT_V2 "header \"%.64s\" is not a string", it->string);
+            sbw_err_set(err, errlen, NOT_V2 "header \"%.64s\" is not a string", it->string);
             return SBW_APIGW_EEVENT;
         }
         n++;
     }
     if (n > max_headers) {
-        set_err(err, errlen, "request has %zu headers, more than the limit of %zu", n, max_headers);
+        sbw_err_set(err, errlen, "request has %zu headers, more than the limit of %zu", n, max_headers);
         return SBW_APIGW_ETOOLARGE;
     }
     if (n == 0)
         return 0;
     r->headers = calloc(n, sizeof *r->headers);
     if (!r->headers) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         return SBW_APIGW_ENOMEM;
     }
     cJSON_ArrayForEach(it, h)
@@ -306,7 +294,7 @@ static int parse_body(sbw_apigw_request_t *r, const cJSON *root, size_t max_body
 {
     const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(root, "isBase64Encoded");
     if (b64 && !cJSON_IsNull(b64) && !cJSON_IsBool(b64)) {
-        set_err(err, errlen, NOT_V2 "isBase64Encoded is not a boolean");
+        sbw_err_set(err, errlen, NOT_V2 "isBase64Encoded is not a boolean");
         return SBW_APIGW_EEVENT;
     }
     const char *body;
@@ -321,22 +309,22 @@ static int parse_body(sbw_apigw_request_t *r, const cJSON *root, size_t max_body
         int rc =
             sbw_apigw_base64_decode(body, len, max_body, &r->body, &r->body_len, why, sizeof why);
         if (rc == SBW_APIGW_EBODY)
-            set_err(err, errlen, "isBase64Encoded body is %s", why);
+            sbw_err_set(err, errlen, "isBase64Encoded body is %s", why);
         else if (rc == SBW_APIGW_ETOOLARGE)
-            set_err(err, errlen,
+            sbw_err_set(err, errlen,
                     "body is %zu bytes after base64 decoding, more than the limit of %zu",
                     len / 4 * 3 - (body[len - 1] == '=') - (body[len - 2] == '='), max_body);
         else if (rc != 0)
-            set_err(err, errlen, "%s", why);
+            sbw_err_set(err, errlen, "%s", why);
         return rc;
     }
     if (len > max_body) {
-        set_err(err, errlen, "body is %zu bytes, more than the limit of %zu", len, max_body);
+        sbw_err_set(err, errlen, "body is %zu bytes, more than the limit of %zu", len, max_body);
         return SBW_APIGW_ETOOLARGE;
     }
     r->body = malloc(len + 1);
     if (!r->body) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         return SBW_APIGW_ENOMEM;
     }
     memcpy(r->body, body, len + 1);
@@ -354,25 +342,25 @@ int sbw_apigw_request_parse(const char *event, size_t len, const sbw_apigw_limit
         lim = &deflim;
     }
     if (!event || len == 0) {
-        set_err(err, errlen, "event is empty");
+        sbw_err_set(err, errlen, "event is empty");
         return SBW_APIGW_EEVENT;
     }
     if (len > lim->max_event_bytes) {
-        set_err(err, errlen, "event is %zu bytes, more than the limit of %zu", len,
+        sbw_err_set(err, errlen, "event is %zu bytes, more than the limit of %zu", len,
                 lim->max_event_bytes);
         return SBW_APIGW_EEVENT;
     }
     int rc;
     sbw_apigw_request_t *r = calloc(1, sizeof *r);
     if (!r) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         return SBW_APIGW_ENOMEM;
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(event, len, &end, 0);
     if (!root) {
         size_t at = end && end >= event && end <= event + len ? (size_t)(end - event) : 0;
-        set_err(err, errlen, "event is not valid JSON (error at byte %zu of %zu)", at, len);
+        sbw_err_set(err, errlen, "event is not valid JSON (error at byte %zu of %zu)", at, len);
         rc = SBW_APIGW_EEVENT;
         goto fail;
     }
@@ -380,7 +368,7 @@ int sbw_apigw_request_parse(const char *event, size_t len, const sbw_apigw_limit
     /* cJSON stops after the first value; anything but whitespace after it is an error. */
     for (size_t i = (size_t)(end - event); i < len; i++) {
         if (!strchr(" \t\r\n", event[i])) {
-            set_err(err, errlen, "event is not valid JSON (unexpected data at byte %zu)", i);
+            sbw_err_set(err, errlen, "event is not valid JSON (unexpected data at byte %zu)", i);
             rc = SBW_APIGW_EEVENT;
             goto fail;
         }
@@ -459,17 +447,17 @@ int sbw_apigw_response_json(int status, const char *body, size_t len,
     if (outlen)
         *outlen = 0;
     if (status < 100 || status > 599) {
-        set_err(err, errlen, "HTTP status %d is outside 100..599", status);
+        sbw_err_set(err, errlen, "HTTP status %d is outside 100..599", status);
         return -1;
     }
     for (size_t i = 0; i < n_headers; i++) {
         if (!is_token(headers[i].name)) {
-            set_err(err, errlen, "response header %zu: name \"%.64s\" is not an HTTP token", i,
+            sbw_err_set(err, errlen, "response header %zu: name \"%.64s\" is not an HTTP token", i,
                     headers[i].name ? headers[i].name : "");
             return -1;
         }
         if (!headers[i].value || strpbrk(headers[i].value, "\r\n")) {
-            set_err(err, errlen, "response header %s: value missing or holds CR/LF",
+            sbw_err_set(err, errlen, "response header %s: value missing or holds CR/LF",
                     headers[i].name);
             return -1;
         }
@@ -510,7 +498,7 @@ int sbw_apigw_response_json(int status, const char *body, size_t len,
     rc = 0;
 out:
     if (rc != 0)
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
     free(text);
     cJSON_Delete(root);
     return rc;

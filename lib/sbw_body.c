@@ -1,24 +1,13 @@
 /* sbw_body: request body splitting, and structural JSON scanning (see sbw_body.h). */
 #include "sbw_body.h"
 
+#include "sbw_err.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -212,7 +201,7 @@ static int too_many(split_t *s)
 {
     if (s->out->count < s->limits->max_events)
         return 0;
-    set_err(s->err, s->errlen, "body has more than %zu events", s->limits->max_events);
+    sbw_err_set(s->err, s->errlen, "body has more than %zu events", s->limits->max_events);
     return SBW_BODY_ETOOBIG;
 }
 
@@ -280,10 +269,10 @@ static int split_array(split_t *s, size_t p)
     if (pos < len && d[pos] == ']') {
         pos = skip_ws(d, pos + 1, len);
         if (pos != len) {
-            set_err(s->err, s->errlen, "invalid JSON at byte %zu: data after the array", pos);
+            sbw_err_set(s->err, s->errlen, "invalid JSON at byte %zu: data after the array", pos);
             return SBW_BODY_EINVAL;
         }
-        set_err(s->err, s->errlen, "body contains no events");
+        sbw_err_set(s->err, s->errlen, "body contains no events");
         return SBW_BODY_EINVAL;
     }
     for (;;) {
@@ -293,7 +282,7 @@ static int split_array(split_t *s, size_t p)
         if (rc == -2)
             return SBW_BODY_ENOMEM;
         if (rc != 0) {
-            set_err(s->err, s->errlen, "invalid JSON at byte %zu", at);
+            sbw_err_set(s->err, s->errlen, "invalid JSON at byte %zu", at);
             return SBW_BODY_EINVAL;
         }
         if ((rc = add_event(s, pos, end, depth, 0)) != 0)
@@ -305,12 +294,12 @@ static int split_array(split_t *s, size_t p)
         }
         if (pos < len && d[pos] == ']')
             break;
-        set_err(s->err, s->errlen, "invalid JSON at byte %zu: expected ',' or ']'", pos);
+        sbw_err_set(s->err, s->errlen, "invalid JSON at byte %zu: expected ',' or ']'", pos);
         return SBW_BODY_EINVAL;
     }
     pos = skip_ws(d, pos + 1, len);
     if (pos != len) {
-        set_err(s->err, s->errlen, "invalid JSON at byte %zu: data after the array", pos);
+        sbw_err_set(s->err, s->errlen, "invalid JSON at byte %zu: data after the array", pos);
         return SBW_BODY_EINVAL;
     }
     return 0;
@@ -369,7 +358,7 @@ int sbw_body_split(const char *data, size_t len, const sbw_limits_t *limits, sbw
         .data = data, .len = len, .limits = limits, .out = out, .err = err, .errlen = errlen};
     int rc = 0;
     if (len > limits->max_body_bytes) {
-        set_err(err, errlen, "body exceeds %zu bytes", limits->max_body_bytes);
+        sbw_err_set(err, errlen, "body exceeds %zu bytes", limits->max_body_bytes);
         return SBW_BODY_ETOOBIG;
     }
     size_t p = 0;
@@ -377,7 +366,7 @@ int sbw_body_split(const char *data, size_t len, const sbw_limits_t *limits, sbw
         p = 3;
     p = skip_ws(data, p, len);
     if (p == len) {
-        set_err(err, errlen, "body is empty");
+        sbw_err_set(err, errlen, "body is empty");
         return SBW_BODY_EINVAL;
     }
     if (data[p] == '[') {
@@ -396,31 +385,31 @@ int sbw_body_split(const char *data, size_t len, const sbw_limits_t *limits, sbw
                 const char *pe = NULL;
                 cJSON *v = cJSON_ParseWithLengthOpts(data + p, end - p, &pe, 0);
                 if (v)
-                    set_err(err, errlen,
+                    sbw_err_set(err, errlen,
                             "body must be a JSON object, an array of objects or NDJSON, got %s",
                             cJSON_IsString(v)   ? "a string"
                             : cJSON_IsNumber(v) ? "a number"
                             : cJSON_IsBool(v)   ? "a boolean"
                                                 : "null");
                 else
-                    set_err(err, errlen, "invalid JSON at byte %zu", pe ? (size_t)(pe - data) : p);
+                    sbw_err_set(err, errlen, "invalid JSON at byte %zu", pe ? (size_t)(pe - data) : p);
                 cJSON_Delete(v);
                 rc = SBW_BODY_EINVAL;
             }
         } else if (sc == 0 || memchr(data + p, '\n', len - p) != NULL) {
             rc = split_ndjson(&s, p);
         } else {
-            set_err(err, errlen, "invalid JSON at byte %zu", at);
+            sbw_err_set(err, errlen, "invalid JSON at byte %zu", at);
             rc = SBW_BODY_EINVAL;
         }
     }
     if (rc == 0 && out->count > 0 && !s.parsed_any) {
         /* Nothing in the body was JSON: that is a bad body, not a batch of bad events. */
-        set_err(err, errlen, "%s", s.first_json_err);
+        sbw_err_set(err, errlen, "%s", s.first_json_err);
         rc = SBW_BODY_EINVAL;
     }
     if (rc == SBW_BODY_ENOMEM)
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
     if (rc != 0)
         sbw_body_cleanup(out);
     return rc;

@@ -1,28 +1,16 @@
 /* sbw_enrich: the "_ingest" member, IP anonymisation and bot detection (see sbw_enrich.h). */
 #include "sbw_enrich.h"
 
+#include "sbw_err.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbw_time.h"
 #include "sbw_utf8.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int sbw_enrich_ip_anonymise(const char *ip, char *out, size_t outlen)
 {
@@ -145,7 +133,7 @@ cJSON *sbw_enrich_build(const sbw_ingest_meta_t *meta, const sbw_limits_t *limit
     char iso[SBW_TIME_ISO_SIZE];
     char ip[SBW_IP_SIZE];
     if (sbw_time_format_iso(meta->received_at_ms, iso, sizeof iso) != 0) {
-        set_err(err, errlen, "receive time %lld out of range", (long long)meta->received_at_ms);
+        sbw_err_set(err, errlen, "receive time %lld out of range", (long long)meta->received_at_ms);
         return NULL;
     }
     cJSON *ing = cJSON_CreateObject();
@@ -164,7 +152,7 @@ cJSON *sbw_enrich_build(const sbw_ingest_meta_t *meta, const sbw_limits_t *limit
     return ing;
 oom:
     cJSON_Delete(ing);
-    set_err(err, errlen, "out of memory");
+    sbw_err_set(err, errlen, "out of memory");
     return NULL;
 }
 
@@ -172,11 +160,11 @@ int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits
                      char *err, size_t errlen)
 {
     if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "expected a JSON object");
+        sbw_err_set(err, errlen, "expected a JSON object");
         return -1;
     }
     if (meta->server_event_id && !sbw_event_uuid_valid(meta->server_event_id)) {
-        set_err(err, errlen, "server event id is not a UUID");
+        sbw_err_set(err, errlen, "server event id is not a UUID");
         return -1;
     }
     cJSON *ing = sbw_enrich_build(meta, limits, err, errlen);
@@ -198,6 +186,6 @@ int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits
     return 0;
 oom:
     cJSON_Delete(ing);
-    set_err(err, errlen, "out of memory");
+    sbw_err_set(err, errlen, "out of memory");
     return -1;
 }

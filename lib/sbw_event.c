@@ -1,8 +1,9 @@
 /* sbw_event: contract validation and the lake-record-to-row mapping (see sbw_event.h). */
 #include "sbw_event.h"
 
+#include "sbw_err.h"
+
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +30,6 @@ void sbw_limits_init(sbw_limits_t *l)
     l->max_url_bytes = 8192;
     l->max_user_agent_bytes = SBW_USER_AGENT_MAX;
     l->max_depth = 8;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- small helpers over cJSON ---------------------------------------------------------- */
@@ -153,20 +141,20 @@ static const char *const names_p_url_path[] = {"urlPath", "url_path", NULL};
 static int check_name(const cJSON *v, const char *field, char *err, size_t errlen)
 {
     if (!cJSON_IsString(v)) {
-        set_err(err, errlen, "%s: expected a string, got %s", field, type_name(v));
+        sbw_err_set(err, errlen, "%s: expected a string, got %s", field, type_name(v));
         return -1;
     }
     const char *s = v->valuestring;
     size_t n = strlen(s);
     if (n == 0 || n > SBW_EVENT_NAME_MAX) {
-        set_err(err, errlen, "%s: must be 1 to %d bytes, got %zu", field, SBW_EVENT_NAME_MAX, n);
+        sbw_err_set(err, errlen, "%s: must be 1 to %d bytes, got %zu", field, SBW_EVENT_NAME_MAX, n);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '.' || c == ':' || c == '-')) {
-            set_err(err, errlen, "%s: invalid character at byte %zu (allowed: A-Z a-z 0-9 _ . : -)",
+            sbw_err_set(err, errlen, "%s: invalid character at byte %zu (allowed: A-Z a-z 0-9 _ . : -)",
                     field, i);
             return -1;
         }
@@ -436,12 +424,12 @@ static int check_text(vctx_t *c, const char *s, size_t max, bool key)
     char where[300];
     if (!sbw_utf8_valid(s, n, &bad)) {
         text_where(c, key, where, sizeof where);
-        set_err(c->err, c->errlen, "%s: invalid UTF-8 at byte %zu", where, bad);
+        sbw_err_set(c->err, c->errlen, "%s: invalid UTF-8 at byte %zu", where, bad);
         return -1;
     }
     if (n > max) {
         text_where(c, key, where, sizeof where);
-        set_err(c->err, c->errlen, "%s: %zu bytes exceeds the limit of %zu", where, n, max);
+        sbw_err_set(c->err, c->errlen, "%s: %zu bytes exceeds the limit of %zu", where, n, max);
         return -1;
     }
     return 0;
@@ -455,7 +443,7 @@ static int walk(vctx_t *c, const cJSON *v, int depth, size_t str_max)
         return check_text(c, v->valuestring, str_max, false);
     if (cJSON_IsNumber(v)) {
         if (!isfinite(v->valuedouble)) {
-            set_err(c->err, c->errlen, "%s: number out of range", path_or(c));
+            sbw_err_set(c->err, c->errlen, "%s: number out of range", path_or(c));
             return -1;
         }
         return 0;
@@ -463,7 +451,7 @@ static int walk(vctx_t *c, const cJSON *v, int depth, size_t str_max)
     if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
         return 0;
     if (depth > c->limits->max_depth) {
-        set_err(c->err, c->errlen, "%s: nesting deeper than %d levels", path_or(c),
+        sbw_err_set(c->err, c->errlen, "%s: nesting deeper than %d levels", path_or(c),
                 c->limits->max_depth);
         return -1;
     }
@@ -518,14 +506,14 @@ static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, cons
         case F_STRING:
         case F_URL:
             if (!cJSON_IsString(v)) {
-                set_err(c->err, c->errlen, "%s%s: expected a string, got %s", prefix, f->name,
+                sbw_err_set(c->err, c->errlen, "%s%s: expected a string, got %s", prefix, f->name,
                         type_name(v));
                 return -1;
             }
             break;
         case F_BOOL:
             if (!cJSON_IsBool(v)) {
-                set_err(c->err, c->errlen, "%s%s: expected true, false or null, got %s", prefix,
+                sbw_err_set(c->err, c->errlen, "%s%s: expected true, false or null, got %s", prefix,
                         f->name, type_name(v));
                 return -1;
             }
@@ -535,7 +523,7 @@ static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, cons
             if (cJSON_IsString(v) && v->valuestring[0] == '\0')
                 break; /* "" counts as null */
             if (sbw_event_time_value(v, &ms) != 0) {
-                set_err(c->err, c->errlen, "%s%s: expected an ISO 8601 time or epoch milliseconds",
+                sbw_err_set(c->err, c->errlen, "%s%s: expected an ISO 8601 time or epoch milliseconds",
                         prefix, f->name);
                 return -1;
             }
@@ -549,12 +537,12 @@ static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, cons
                 break; /* the common case; no need to render it here */
             int rc = sbw_event_decimal(v, txt, sizeof txt);
             if (rc == -2) {
-                set_err(c->err, c->errlen, "%s%s: number out of range (limit 1e15)", prefix,
+                sbw_err_set(c->err, c->errlen, "%s%s: number out of range (limit 1e15)", prefix,
                         f->name);
                 return -1;
             }
             if (rc != 0) {
-                set_err(c->err, c->errlen, "%s%s: expected a number, got %s", prefix, f->name,
+                sbw_err_set(c->err, c->errlen, "%s%s: expected a number, got %s", prefix, f->name,
                         cJSON_IsString(v) ? "a non-numeric string" : type_name(v));
                 return -1;
             }
@@ -562,7 +550,7 @@ static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, cons
         }
         case F_OBJECT:
             if (!cJSON_IsObject(v)) {
-                set_err(c->err, c->errlen, "%s%s: expected an object or null, got %s", prefix,
+                sbw_err_set(c->err, c->errlen, "%s%s: expected an object or null, got %s", prefix,
                         f->name, type_name(v));
                 return -1;
             }
@@ -576,14 +564,14 @@ int sbw_event_validate(const cJSON *obj, const sbw_limits_t *limits, char *err, 
 {
     vctx_t c = {.limits = limits, .err = err, .errlen = errlen};
     if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "expected a JSON object, got %s", obj ? type_name(obj) : "nothing");
+        sbw_err_set(err, errlen, "expected a JSON object, got %s", obj ? type_name(obj) : "nothing");
         return -1;
     }
     if (walk(&c, obj, 1, limits->max_string_bytes) != 0)
         return -1;
     const cJSON *name = first_of(obj, names_event_name);
     if (!name) {
-        set_err(err, errlen, "eventName missing");
+        sbw_err_set(err, errlen, "eventName missing");
         return -1;
     }
     for (const char *const *n = names_event_name; *n; n++) {
@@ -704,7 +692,7 @@ static int derive_event_id(const cJSON *obj, const cJSON *ingest, const char *ob
         return 0;
     }
     if (!object_key) {
-        set_err(err, errlen,
+        sbw_err_set(err, errlen,
                 "no event id: neither the client nor the ingest assigned one, and no "
                 "object key to derive one from");
         return -1;
@@ -749,12 +737,12 @@ int sbw_event_normalise(const cJSON *obj, const char *object_key, int record_ind
     out->is_first_visit = SBW_TRI_UNKNOWN;
     nctx_t c = {0};
     if (!cJSON_IsObject(obj)) {
-        set_err(err, errlen, "expected a JSON object, got %s", obj ? type_name(obj) : "nothing");
+        sbw_err_set(err, errlen, "expected a JSON object, got %s", obj ? type_name(obj) : "nothing");
         return -1;
     }
     const cJSON *name = first_of(obj, names_event_name);
     if (!name) {
-        set_err(err, errlen, "eventName missing");
+        sbw_err_set(err, errlen, "eventName missing");
         return -1;
     }
     if (check_name(name, name == member(obj, "eventName") ? "eventName" : "event_name", err,
@@ -823,7 +811,7 @@ int sbw_event_normalise(const cJSON *obj, const char *object_key, int record_ind
         out->raw_object_key = dup_text(&c, object_key, (size_t)-1);
 
     if (c.oom) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         goto fail;
     }
     return 0;

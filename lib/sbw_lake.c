@@ -1,10 +1,11 @@
 /* sbw_lake: the lake handle: URLs, settings, key naming, file/S3 dispatch (see sbw_lake.h). */
 #include "sbw_lake.h"
 
+#include "sbw_err.h"
+
 #include "sbw_log.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +18,6 @@ struct sbw_lake {
     sbw_lake_file_t *file;
     sbw_s3_t *s3;
 };
-
-static void lake_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void lake_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void sbw_lake_opts_init(sbw_lake_opts_t *o)
 {
@@ -73,7 +61,7 @@ static int set_field(char *dst, size_t dstlen, const char *val, const char *name
 {
     size_t n = val ? strlen(val) : 0;
     if (n >= dstlen) {
-        lake_err(err, errlen, "%s is longer than %zu bytes", name, dstlen - 1);
+        sbw_err_set(err, errlen, "%s is longer than %zu bytes", name, dstlen - 1);
         return SBW_LAKE_EINVAL;
     }
     memcpy(dst, val ? val : "", n);
@@ -113,7 +101,7 @@ int sbw_lake_opts_from_env(sbw_lake_opts_t *o, sbw_cfg_lookup_fn lookup, void *u
     s->connect_timeout_ms = sbw_cfg_int(&cfg, "SBW_S3_CONNECT_TIMEOUT_MS");
     s->timeout_ms = sbw_cfg_int(&cfg, "SBW_S3_TIMEOUT_MS");
     if (sbw_s3_opts_check(s, msg, sizeof msg) != 0) {
-        lake_err(err, errlen, "%s (from AWS_REGION / AWS_ENDPOINT_URL_S3)", msg);
+        sbw_err_set(err, errlen, "%s (from AWS_REGION / AWS_ENDPOINT_URL_S3)", msg);
         goto out;
     }
     rc = 0;
@@ -137,7 +125,7 @@ int sbw_lake_url_from_env(sbw_cfg_lookup_fn lookup, void *ud, char *out, size_t 
         n = snprintf(out, outlen, "%s", v);
         if (n < 0 || (size_t)n >= outlen) {
             out[0] = '\0';
-            lake_err(err, errlen, "SBW_LAKE is longer than %zu bytes", outlen - 1);
+            sbw_err_set(err, errlen, "SBW_LAKE is longer than %zu bytes", outlen - 1);
             return SBW_LAKE_EINVAL;
         }
         return 1;
@@ -148,7 +136,7 @@ int sbw_lake_url_from_env(sbw_cfg_lookup_fn lookup, void *ud, char *out, size_t 
             n = snprintf(out, outlen, "s3://%s", v);
             if (n < 0 || (size_t)n >= outlen) {
                 out[0] = '\0';
-                lake_err(err, errlen, "%s is too long", buckets[i]);
+                sbw_err_set(err, errlen, "%s is too long", buckets[i]);
                 return SBW_LAKE_EINVAL;
             }
             return 1;
@@ -163,17 +151,17 @@ static int check_path(const char *what, const char *s, int is_prefix, char *err,
 {
     size_t n = strlen(s);
     if (n > SBW_LAKE_KEY_MAX) {
-        lake_err(err, errlen, "%s is longer than %d bytes", what, SBW_LAKE_KEY_MAX);
+        sbw_err_set(err, errlen, "%s is longer than %d bytes", what, SBW_LAKE_KEY_MAX);
         return SBW_LAKE_EINVAL;
     }
     if (!is_prefix && n == 0) {
-        lake_err(err, errlen, "%s is empty", what);
+        sbw_err_set(err, errlen, "%s is empty", what);
         return SBW_LAKE_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c >= 0x7f || c == '\\') {
-            lake_err(err, errlen,
+            sbw_err_set(err, errlen,
                      "%s has a byte 0x%02x at %zu (allowed: printable ASCII without "
                      "space and '\\')",
                      what, c, i);
@@ -181,17 +169,17 @@ static int check_path(const char *what, const char *s, int is_prefix, char *err,
         }
         int part_start = i == 0 || s[i - 1] == '/';
         if (part_start && c == '/') {
-            lake_err(err, errlen, "%s has %s at %zu", what,
+            sbw_err_set(err, errlen, "%s has %s at %zu", what,
                      i == 0 ? "a leading '/'" : "an empty part ('//')", i);
             return SBW_LAKE_EINVAL;
         }
         if (part_start && c == '.') {
-            lake_err(err, errlen, "%s has a part starting with '.' at %zu", what, i);
+            sbw_err_set(err, errlen, "%s has a part starting with '.' at %zu", what, i);
             return SBW_LAKE_EINVAL;
         }
     }
     if (!is_prefix && s[n - 1] == '/') {
-        lake_err(err, errlen, "%s ends with '/'", what);
+        sbw_err_set(err, errlen, "%s ends with '/'", what);
         return SBW_LAKE_EINVAL;
     }
     return 0;
@@ -200,7 +188,7 @@ static int check_path(const char *what, const char *s, int is_prefix, char *err,
 int sbw_lake_key_check(const char *key, char *err, size_t errlen)
 {
     if (!key) {
-        lake_err(err, errlen, "key is NULL");
+        sbw_err_set(err, errlen, "key is NULL");
         return SBW_LAKE_EINVAL;
     }
     char what[64];
@@ -221,13 +209,13 @@ int sbw_lake_url_parse(const char *url, sbw_lake_url_t *out, char *err, size_t e
 {
     memset(out, 0, sizeof *out);
     if (!url || strlen(url) >= SBW_LAKE_URL_MAX) {
-        lake_err(err, errlen, "lake URL is missing or longer than %d bytes", SBW_LAKE_URL_MAX - 1);
+        sbw_err_set(err, errlen, "lake URL is missing or longer than %d bytes", SBW_LAKE_URL_MAX - 1);
         return SBW_LAKE_EINVAL;
     }
     if (strncmp(url, "file://", 7) == 0) {
         const char *p = url + 7;
         if (p[0] != '/') {
-            lake_err(err, errlen,
+            sbw_err_set(err, errlen,
                      "lake URL '%s': use file:///absolute/folder (no host, absolute path)", url);
             return SBW_LAKE_EINVAL;
         }
@@ -235,18 +223,18 @@ int sbw_lake_url_parse(const char *url, sbw_lake_url_t *out, char *err, size_t e
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)p[i];
             if (c < 0x20 || c == 0x7f) {
-                lake_err(err, errlen, "lake URL '%s': control character in the path", url);
+                sbw_err_set(err, errlen, "lake URL '%s': control character in the path", url);
                 return SBW_LAKE_EINVAL;
             }
             if (c == '.' && p[i - 1] == '/' &&
                 (p[i + 1] == '/' || p[i + 1] == '\0' ||
                  (p[i + 1] == '.' && (p[i + 2] == '/' || p[i + 2] == '\0')))) {
-                lake_err(err, errlen, "lake URL '%s': '.' and '..' are not allowed in the path",
+                sbw_err_set(err, errlen, "lake URL '%s': '.' and '..' are not allowed in the path",
                          url);
                 return SBW_LAKE_EINVAL;
             }
             if (c == '/' && p[i + 1] == '/') {
-                lake_err(err, errlen, "lake URL '%s': empty part ('//') in the path", url);
+                sbw_err_set(err, errlen, "lake URL '%s': empty part ('//') in the path", url);
                 return SBW_LAKE_EINVAL;
             }
         }
@@ -262,13 +250,13 @@ int sbw_lake_url_parse(const char *url, sbw_lake_url_t *out, char *err, size_t e
         const char *slash = strchr(b, '/');
         size_t bl = slash ? (size_t)(slash - b) : strlen(b);
         if (bl >= sizeof out->bucket) {
-            lake_err(err, errlen, "lake URL '%s': bucket name longer than 63", url);
+            sbw_err_set(err, errlen, "lake URL '%s': bucket name longer than 63", url);
             return SBW_LAKE_EINVAL;
         }
         memcpy(out->bucket, b, bl);
         out->bucket[bl] = '\0';
         if (!sbw_s3_bucket_valid(out->bucket)) {
-            lake_err(err, errlen,
+            sbw_err_set(err, errlen,
                      "lake URL '%s': '%s' is not a valid bucket name (3-63 of a-z 0-9 . -, "
                      "starting and ending with a letter or digit)",
                      url, out->bucket);
@@ -279,7 +267,7 @@ int sbw_lake_url_parse(const char *url, sbw_lake_url_t *out, char *err, size_t e
         if (pl > 0) {
             char msg[256];
             if (pl + 1 > SBW_LAKE_KEY_MAX / 2 || sbw_lake_prefix_check(pre, msg, sizeof msg)) {
-                lake_err(err, errlen, "lake URL '%s': bad prefix: %s", url,
+                sbw_err_set(err, errlen, "lake URL '%s': bad prefix: %s", url,
                          pl + 1 > SBW_LAKE_KEY_MAX / 2 ? "too long" : msg);
                 return SBW_LAKE_EINVAL;
             }
@@ -291,7 +279,7 @@ int sbw_lake_url_parse(const char *url, sbw_lake_url_t *out, char *err, size_t e
         out->kind = SBW_LAKE_S3;
         return 0;
     }
-    lake_err(err, errlen,
+    sbw_err_set(err, errlen,
              "lake URL '%s' must be file:///absolute/folder, s3://bucket or s3://bucket/prefix",
              url);
     return SBW_LAKE_EINVAL;
@@ -354,7 +342,7 @@ int sbw_lake_open(const char *url, const sbw_lake_opts_t *opts, sbw_lake_t **out
         return rc;
     l = calloc(1, sizeof *l);
     if (!l) {
-        lake_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         rc = SBW_LAKE_EFAIL;
         goto out;
     }
@@ -374,7 +362,7 @@ int sbw_lake_open(const char *url, const sbw_lake_opts_t *opts, sbw_lake_t **out
     }
     l->desc = strdup(desc);
     if (!l->desc) {
-        lake_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         rc = SBW_LAKE_EFAIL;
         goto out;
     }
@@ -407,7 +395,7 @@ static int s3_full_key(const sbw_lake_t *l, const char *key, char *full, size_t 
 {
     int n = snprintf(full, fulllen, "%s%s", l->prefix, key);
     if (n < 0 || (size_t)n >= fulllen || (size_t)n > SBW_LAKE_KEY_MAX) {
-        lake_err(err, errlen, "key '%s' with the lake prefix '%s' is longer than %d bytes", key,
+        sbw_err_set(err, errlen, "key '%s' with the lake prefix '%s' is longer than %d bytes", key,
                  l->prefix, SBW_LAKE_KEY_MAX);
         return SBW_LAKE_EINVAL;
     }
@@ -486,7 +474,7 @@ int sbw_lake_list(sbw_lake_t *lake, const char *prefix, const char *start_after,
     if ((rc = sbw_lake_prefix_check(prefix, err, errlen)) != 0)
         return rc;
     if (strlen(start_after) > SBW_LAKE_KEY_MAX) {
-        lake_err(err, errlen, "list: start_after is longer than %d bytes", SBW_LAKE_KEY_MAX);
+        sbw_err_set(err, errlen, "list: start_after is longer than %d bytes", SBW_LAKE_KEY_MAX);
         return SBW_LAKE_EINVAL;
     }
     if (lake->kind == SBW_LAKE_FILE)

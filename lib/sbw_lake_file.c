@@ -1,13 +1,14 @@
 /* sbw_lake_file: the lake on a local folder: atomic durable puts, capped gets, sorted listing. */
 #include "sbw_lake.h"
 
+#include "sbw_err.h"
+
 #include "sbw_log.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +22,6 @@ struct sbw_lake_file {
     char *root; /* absolute folder, for messages */
     int rootfd; /* O_DIRECTORY descriptor: every path is resolved under it */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int fsync_dir_fd(int fd)
 {
@@ -50,7 +38,7 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
     char buf[SBW_LAKE_URL_MAX];
     size_t n = strlen(path);
     if (n == 0 || n >= sizeof buf || path[0] != '/') {
-        set_err(err, errlen, "lake folder '%s' is not an absolute path", path);
+        sbw_err_set(err, errlen, "lake folder '%s' is not an absolute path", path);
         return -1;
     }
     memcpy(buf, path, n + 1);
@@ -67,14 +55,14 @@ static int mkdir_p(const char *path, char *err, size_t errlen)
             parent[pl] = '\0';
             int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (pfd < 0 || fsync_dir_fd(pfd) != 0) {
-                set_err(err, errlen, "lake folder '%s': fsync: %s", parent, strerror(errno));
+                sbw_err_set(err, errlen, "lake folder '%s': fsync: %s", parent, strerror(errno));
                 if (pfd >= 0)
                     close(pfd);
                 return -1;
             }
             close(pfd);
         } else if (errno != EEXIST) {
-            set_err(err, errlen, "lake folder '%s': mkdir: %s", buf, strerror(errno));
+            sbw_err_set(err, errlen, "lake folder '%s': mkdir: %s", buf, strerror(errno));
             return -1;
         }
         buf[i] = saved;
@@ -89,7 +77,7 @@ int sbw_lake_file_open(const char *dir, int create, sbw_lake_file_t **out, char 
     int rc = SBW_LAKE_EINVAL;
     *out = NULL;
     if (!dir || dir[0] != '/' || strlen(dir) >= SBW_LAKE_URL_MAX) {
-        set_err(err, errlen, "lake folder '%s' is not an absolute path", dir ? dir : "(null)");
+        sbw_err_set(err, errlen, "lake folder '%s' is not an absolute path", dir ? dir : "(null)");
         goto out;
     }
     rc = SBW_LAKE_EFAIL;
@@ -97,22 +85,22 @@ int sbw_lake_file_open(const char *dir, int create, sbw_lake_file_t **out, char 
         goto out;
     f = calloc(1, sizeof *f);
     if (!f) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         goto out;
     }
     f->rootfd = -1;
     if (!(f->root = strdup(dir))) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         goto out;
     }
     f->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (f->rootfd < 0) {
-        set_err(err, errlen, "lake folder '%s': %s%s", dir, strerror(errno),
+        sbw_err_set(err, errlen, "lake folder '%s': %s%s", dir, strerror(errno),
                 errno == ENOENT ? " (create it, or set the program to create it)" : "");
         goto out;
     }
     if (fstat(f->rootfd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "lake folder '%s' is not a folder", dir);
+        sbw_err_set(err, errlen, "lake folder '%s' is not a folder", dir);
         goto out;
     }
     *out = f;
@@ -208,44 +196,44 @@ int sbw_lake_file_put(sbw_lake_file_t *f, const char *key, const void *data, siz
     if ((rc = sbw_lake_key_check(key, err, errlen)) != 0)
         return rc;
     if (len > 0 && !data) {
-        set_err(err, errlen, "put %s: data is NULL", key);
+        sbw_err_set(err, errlen, "put %s: data is NULL", key);
         return SBW_LAKE_EINVAL;
     }
     rc = SBW_LAKE_EFAIL;
     dfd = open_parent(f, key, 1, &base);
     if (dfd < 0) {
-        set_err(err, errlen, "put %s/%s: creating its folder: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: creating its folder: %s", f->root, key, strerror(errno));
         goto out;
     }
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-        set_err(err, errlen, "put %s/%s: getrandom: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: getrandom: %s", f->root, key, strerror(errno));
         goto out;
     }
     snprintf(tmp, sizeof tmp, ".tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
              rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
-        set_err(err, errlen, "put %s/%s: creating a temp file: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: creating a temp file: %s", f->root, key, strerror(errno));
         goto out;
     }
     have_tmp = 1;
     if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        set_err(err, errlen, "put %s/%s: writing: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: writing: %s", f->root, key, strerror(errno));
         goto out;
     }
     int cr = close(fd);
     fd = -1;
     if (cr != 0) {
-        set_err(err, errlen, "put %s/%s: closing: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: closing: %s", f->root, key, strerror(errno));
         goto out;
     }
     if (renameat(dfd, tmp, dfd, base) != 0) {
-        set_err(err, errlen, "put %s/%s: rename: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: rename: %s", f->root, key, strerror(errno));
         goto out;
     }
     have_tmp = 0;
     if (fsync_dir_fd(dfd) != 0) {
-        set_err(err, errlen, "put %s/%s: syncing its folder: %s", f->root, key, strerror(errno));
+        sbw_err_set(err, errlen, "put %s/%s: syncing its folder: %s", f->root, key, strerror(errno));
         goto out;
     }
     rc = 0;
@@ -277,19 +265,19 @@ int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, cha
         fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            set_err(err, errlen, "get %s/%s: no such key", f->root, key);
+            sbw_err_set(err, errlen, "get %s/%s: no such key", f->root, key);
             rc = SBW_LAKE_ENOTFOUND;
         } else {
-            set_err(err, errlen, "get %s/%s: %s", f->root, key, strerror(errno));
+            sbw_err_set(err, errlen, "get %s/%s: %s", f->root, key, strerror(errno));
         }
         goto out;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "get %s/%s: not a regular file", f->root, key);
+        sbw_err_set(err, errlen, "get %s/%s: not a regular file", f->root, key);
         goto out;
     }
     if ((uint64_t)st.st_size > (uint64_t)max_bytes) {
-        set_err(err, errlen,
+        sbw_err_set(err, errlen,
                 "get %s/%s: object is larger than the limit of %zu bytes (%" PRId64 " bytes)",
                 f->root, key, max_bytes, (int64_t)st.st_size);
         rc = SBW_LAKE_ETOOLARGE;
@@ -298,7 +286,7 @@ int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, cha
     cap = (size_t)st.st_size + 1;
     buf = malloc(cap + 1);
     if (!buf) {
-        set_err(err, errlen, "get %s/%s: out of memory", f->root, key);
+        sbw_err_set(err, errlen, "get %s/%s: out of memory", f->root, key);
         goto out;
     }
     /* Read to EOF, one byte more than the size, so a file that grew is caught. */
@@ -311,7 +299,7 @@ int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, cha
                 nc = cap + 1;
             char *nb = realloc(buf, nc + 1);
             if (!nb) {
-                set_err(err, errlen, "get %s/%s: out of memory", f->root, key);
+                sbw_err_set(err, errlen, "get %s/%s: out of memory", f->root, key);
                 goto out;
             }
             buf = nb;
@@ -321,7 +309,7 @@ int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, cha
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            set_err(err, errlen, "get %s/%s: read: %s", f->root, key, strerror(errno));
+            sbw_err_set(err, errlen, "get %s/%s: read: %s", f->root, key, strerror(errno));
             goto out;
         }
         if (r == 0)
@@ -329,7 +317,7 @@ int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, cha
         used += (size_t)r;
     }
     if (used > max_bytes) {
-        set_err(err, errlen, "get %s/%s: object is larger than the limit of %zu bytes", f->root,
+        sbw_err_set(err, errlen, "get %s/%s: object is larger than the limit of %zu bytes", f->root,
                 key, max_bytes);
         rc = SBW_LAKE_ETOOLARGE;
         goto out;
@@ -395,7 +383,7 @@ static int read_entries(walk_t *w, int dfd, const char *rel, entry_t **out, size
     *out = NULL;
     *count = 0;
     if (!d) {
-        set_err(w->err, w->errlen, "list %s/%s: %s", w->f->root, rel, strerror(errno));
+        sbw_err_set(w->err, w->errlen, "list %s/%s: %s", w->f->root, rel, strerror(errno));
         if (fd >= 0)
             close(fd);
         return SBW_LAKE_EFAIL;
@@ -406,7 +394,7 @@ static int read_entries(walk_t *w, int dfd, const char *rel, entry_t **out, size
         de = readdir(d);
         if (!de) {
             if (errno) {
-                set_err(w->err, w->errlen, "list %s/%s: %s", w->f->root, rel, strerror(errno));
+                sbw_err_set(w->err, w->errlen, "list %s/%s: %s", w->f->root, rel, strerror(errno));
                 goto fail;
             }
             break;
@@ -432,7 +420,7 @@ static int read_entries(walk_t *w, int dfd, const char *rel, entry_t **out, size
             continue; /* symlinks, sockets, ... are not objects */
         }
         if (n == SBW_LAKE_DIR_ENTRIES_MAX) {
-            set_err(w->err, w->errlen, "list %s/%s: more than %d entries in one folder", w->f->root,
+            sbw_err_set(w->err, w->errlen, "list %s/%s: more than %d entries in one folder", w->f->root,
                     rel, SBW_LAKE_DIR_ENTRIES_MAX);
             goto fail;
         }
@@ -461,7 +449,7 @@ static int read_entries(walk_t *w, int dfd, const char *rel, entry_t **out, size
     *count = n;
     return 0;
 nomem:
-    set_err(w->err, w->errlen, "list %s/%s: out of memory", w->f->root, rel);
+    sbw_err_set(w->err, w->errlen, "list %s/%s: out of memory", w->f->root, rel);
 fail:
     closedir(d);
     free_entries(e, n);
@@ -499,7 +487,7 @@ static int walk_dir(walk_t *w, int dfd, const char *rel)
             if (sub < 0) {
                 if (errno == ENOENT)
                     continue; /* removed meanwhile */
-                set_err(w->err, w->errlen, "list %s/%s: %s", w->f->root, key, strerror(errno));
+                sbw_err_set(w->err, w->errlen, "list %s/%s: %s", w->f->root, key, strerror(errno));
                 rc = SBW_LAKE_EFAIL;
                 break;
             }
@@ -541,7 +529,7 @@ int sbw_lake_file_list(sbw_lake_file_t *f, const char *prefix, const char *start
     if ((rc = sbw_lake_prefix_check(w.prefix, err, errlen)) != 0)
         return rc;
     if (strlen(w.start_after) > SBW_LAKE_KEY_MAX) {
-        set_err(err, errlen, "list: start_after is longer than %d bytes", SBW_LAKE_KEY_MAX);
+        sbw_err_set(err, errlen, "list: start_after is longer than %d bytes", SBW_LAKE_KEY_MAX);
         return SBW_LAKE_EINVAL;
     }
     /* Start at the deepest folder the prefix names completely. */
@@ -549,7 +537,7 @@ int sbw_lake_file_list(sbw_lake_file_t *f, const char *prefix, const char *start
     if (dfd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return 0; /* nothing under that prefix */
-        set_err(err, errlen, "list %s/%s: %s", f->root, w.prefix, strerror(errno));
+        sbw_err_set(err, errlen, "list %s/%s: %s", f->root, w.prefix, strerror(errno));
         return SBW_LAKE_EFAIL;
     }
     size_t rl = (size_t)(base - w.prefix);

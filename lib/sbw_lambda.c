@@ -1,9 +1,10 @@
 /* sbw_lambda: the AWS Lambda Runtime API client loop on libcurl (see sbw_lambda.h). */
 #include "sbw_lambda.h"
 
+#include "sbw_err.h"
+
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,19 +34,6 @@ typedef struct {
     bool id_bad;                 /* Lambda-Runtime-Aws-Request-Id had unusable characters */
     char curl_err[CURL_ERROR_SIZE];
 } rt_t;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int64_t sbw_lambda_remaining_ms(const sbw_lambda_invocation_t *inv, int64_t now_ms)
 {
@@ -169,16 +157,16 @@ static int rt_init(rt_t *rt, const char *api, char *err, size_t errlen)
 {
     memset(rt, 0, sizeof *rt);
     if (!valid_api_address(api)) {
-        set_err(err, errlen, "AWS_LAMBDA_RUNTIME_API '%.64s' is not host:port", api ? api : "");
+        sbw_err_set(err, errlen, "AWS_LAMBDA_RUNTIME_API '%.64s' is not host:port", api ? api : "");
         return -1;
     }
     snprintf(rt->api, sizeof rt->api, "%s", api);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        set_err(err, errlen, "libcurl initialisation failed");
+        sbw_err_set(err, errlen, "libcurl initialisation failed");
         return -1;
     }
     if (!(rt->curl = curl_easy_init())) {
-        set_err(err, errlen, "libcurl easy handle: out of memory");
+        sbw_err_set(err, errlen, "libcurl easy handle: out of memory");
         return -1;
     }
     return 0;
@@ -204,7 +192,7 @@ static long rt_exchange(rt_t *rt, const char *path, const char *post, size_t pos
     long status = -1;
     if ((size_t)snprintf(url, sizeof url, "http://%s/" API_VERSION "%s", rt->api, path) >=
         sizeof url) {
-        set_err(err, errlen, "Runtime API URL too long");
+        sbw_err_set(err, errlen, "Runtime API URL too long");
         return -1;
     }
     CURL *c = rt->curl;
@@ -250,7 +238,7 @@ static long rt_exchange(rt_t *rt, const char *path, const char *post, size_t pos
     }
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
-        set_err(err, errlen, "%s %s: %s", post ? "POST" : "GET", url,
+        sbw_err_set(err, errlen, "%s %s: %s", post ? "POST" : "GET", url,
                 rt->overflow      ? "answer too large"
                 : rt->curl_err[0] ? rt->curl_err
                                   : curl_easy_strerror(cc));
@@ -259,7 +247,7 @@ static long rt_exchange(rt_t *rt, const char *path, const char *post, size_t pos
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     goto out;
 nomem:
-    set_err(err, errlen, "out of memory");
+    sbw_err_set(err, errlen, "out of memory");
 out:
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
@@ -289,9 +277,9 @@ static long rt_call(rt_t *rt, const char *path, const char *post, size_t post_le
         }
     }
     if (rt->overflow)
-        set_err(err, errlen, "%s", why);
+        sbw_err_set(err, errlen, "%s", why);
     else
-        set_err(err, errlen, "Runtime API unreachable after %d attempts: %s", SBW_LAMBDA_ATTEMPTS,
+        sbw_err_set(err, errlen, "Runtime API unreachable after %d attempts: %s", SBW_LAMBDA_ATTEMPTS,
                 why);
     return -1;
 }
@@ -341,7 +329,7 @@ static long post_error(rt_t *rt, const char *id, const char *type, const char *m
     clean_error_type(etype, sizeof etype, type, fallback);
     char *body = error_json(etype, message);
     if (!body) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         return -1;
     }
     if (id)
@@ -362,7 +350,7 @@ static int judge_post(long st, const char *id, const char *what, char *err, size
     if (st >= 200 && st < 300)
         return 0;
     if (st == 500) {
-        set_err(err, errlen, "Runtime API answered 500 (container error) to the %s of %s", what,
+        sbw_err_set(err, errlen, "Runtime API answered 500 (container error) to the %s of %s", what,
                 id);
         return -1;
     }
@@ -422,7 +410,7 @@ int sbw_lambda_run(const char *runtime_api, sbw_lambda_handler_fn handler, void 
     int rc = -1;
     if (!handler || max_invocations < 0) {
         memset(&rt, 0, sizeof rt);
-        set_err(err, errlen, "sbw_lambda_run: no handler or negative max_invocations");
+        sbw_err_set(err, errlen, "sbw_lambda_run: no handler or negative max_invocations");
         goto out;
     }
     if (rt_init(&rt, runtime_api, err, errlen) != 0)
@@ -444,12 +432,12 @@ int sbw_lambda_run(const char *runtime_api, sbw_lambda_handler_fn handler, void 
         if (st == -1)
             goto out;
         if (st != 200) {
-            set_err(err, errlen, "Runtime API answered HTTP %ld to invocation/next%s", st,
+            sbw_err_set(err, errlen, "Runtime API answered HTTP %ld to invocation/next%s", st,
                     st == 500 ? " (container error)" : "");
             goto out;
         }
         if (!inv.request_id[0] || rt.id_bad) {
-            set_err(err, errlen,
+            sbw_err_set(err, errlen,
                     "Runtime API sent an invocation without a usable "
                     "Lambda-Runtime-Aws-Request-Id");
             goto out;
@@ -483,7 +471,7 @@ int sbw_lambda_init_error(const char *runtime_api, const char *error_type, const
     if (st == -1)
         goto out;
     if (st < 200 || st >= 300) {
-        set_err(err, errlen, "Runtime API answered HTTP %ld to init/error", st);
+        sbw_err_set(err, errlen, "Runtime API answered HTTP %ld to init/error", st);
         goto out;
     }
     rc = 0;

@@ -1,6 +1,8 @@
 /* sbw_s3: a small S3 client (PUT, GET, ListObjectsV2) on libcurl SigV4 and expat (see sbw_s3.h). */
 #include "sbw_s3.h"
 
+#include "sbw_err.h"
+
 #include "sbw_log.h"
 
 #include <curl/curl.h>
@@ -8,7 +10,6 @@
 #include <expat.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +27,6 @@ struct sbw_s3 {
 };
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Copies src into a fixed buffer; -1 if it does not fit. */
 static int copy_str(char *dst, size_t dstlen, const char *src)
@@ -72,18 +60,18 @@ int sbw_s3_opts_check(sbw_s3_opts_t *o, char *err, size_t errlen)
 {
     size_t rl = strnlen(o->region, sizeof o->region);
     if (rl == 0 || rl >= sizeof o->region) {
-        set_err(err, errlen, "S3 region is empty or too long");
+        sbw_err_set(err, errlen, "S3 region is empty or too long");
         return SBW_S3_EINVAL;
     }
     for (size_t i = 0; i < rl; i++) {
         if (!is_lower_alnum((unsigned char)o->region[i]) && o->region[i] != '-') {
-            set_err(err, errlen, "S3 region '%s' has characters other than a-z 0-9 -", o->region);
+            sbw_err_set(err, errlen, "S3 region '%s' has characters other than a-z 0-9 -", o->region);
             return SBW_S3_EINVAL;
         }
     }
     size_t el = strnlen(o->endpoint, sizeof o->endpoint);
     if (el >= sizeof o->endpoint) {
-        set_err(err, errlen, "S3 endpoint URL is too long");
+        sbw_err_set(err, errlen, "S3 endpoint URL is too long");
         return SBW_S3_EINVAL;
     }
     if (el > 0) {
@@ -93,20 +81,20 @@ int sbw_s3_opts_check(sbw_s3_opts_t *o, char *err, size_t errlen)
         else if (strncmp(o->endpoint, "https://", 8) == 0)
             host = o->endpoint + 8;
         else {
-            set_err(err, errlen, "S3 endpoint '%s' must start with http:// or https://",
+            sbw_err_set(err, errlen, "S3 endpoint '%s' must start with http:// or https://",
                     o->endpoint);
             return SBW_S3_EINVAL;
         }
         while (el > 0 && o->endpoint[el - 1] == '/')
             o->endpoint[--el] = '\0';
         if (*host == '\0' || *host == '/' || host > o->endpoint + el) {
-            set_err(err, errlen, "S3 endpoint '%s' has no host", o->endpoint);
+            sbw_err_set(err, errlen, "S3 endpoint '%s' has no host", o->endpoint);
             return SBW_S3_EINVAL;
         }
         for (const char *p = o->endpoint; *p; p++) {
             unsigned char c = (unsigned char)*p;
             if (c <= ' ' || c >= 0x7f || c == '?' || c == '#' || c == '@' || c == '\\') {
-                set_err(err, errlen,
+                sbw_err_set(err, errlen,
                         "S3 endpoint '%s' may not contain spaces, '?', '#', '@' or user info",
                         o->endpoint);
                 return SBW_S3_EINVAL;
@@ -115,25 +103,25 @@ int sbw_s3_opts_check(sbw_s3_opts_t *o, char *err, size_t errlen)
     }
     if (o->connect_timeout_ms < 1 || o->timeout_ms < 1 || o->connect_timeout_ms > 3600000L ||
         o->timeout_ms > 24L * 3600000L) {
-        set_err(err, errlen, "S3 timeouts out of range (connect %ld ms, total %ld ms)",
+        sbw_err_set(err, errlen, "S3 timeouts out of range (connect %ld ms, total %ld ms)",
                 o->connect_timeout_ms, o->timeout_ms);
         return SBW_S3_EINVAL;
     }
     if (o->max_attempts < 1 || o->max_attempts > SBW_S3_MAX_ATTEMPTS_LIMIT) {
-        set_err(err, errlen, "S3 max attempts %d outside 1..%d", o->max_attempts,
+        sbw_err_set(err, errlen, "S3 max attempts %d outside 1..%d", o->max_attempts,
                 SBW_S3_MAX_ATTEMPTS_LIMIT);
         return SBW_S3_EINVAL;
     }
     if (o->backoff_base_ms < 0 || o->backoff_max_ms < o->backoff_base_ms ||
         o->backoff_max_ms > 600000L) {
-        set_err(err, errlen, "S3 backoff out of range (base %ld ms, max %ld ms)",
+        sbw_err_set(err, errlen, "S3 backoff out of range (base %ld ms, max %ld ms)",
                 o->backoff_base_ms, o->backoff_max_ms);
         return SBW_S3_EINVAL;
     }
     if (strnlen(o->access_key_id, sizeof o->access_key_id) >= sizeof o->access_key_id ||
         strnlen(o->secret_access_key, sizeof o->secret_access_key) >= sizeof o->secret_access_key ||
         strnlen(o->session_token, sizeof o->session_token) >= sizeof o->session_token) {
-        set_err(err, errlen, "S3 credentials are not NUL-terminated");
+        sbw_err_set(err, errlen, "S3 credentials are not NUL-terminated");
         return SBW_S3_EINVAL;
     }
     return 0;
@@ -669,12 +657,12 @@ int sbw_s3_list_parse(const char *xml, size_t len, sbw_s3_list_page_t *page, cha
     memset(&c, 0, sizeof c);
     c.page = page;
     if (len > INT32_MAX) {
-        set_err(err, errlen, "listing response too large");
+        sbw_err_set(err, errlen, "listing response too large");
         return SBW_S3_EFAIL;
     }
     c.p = XML_ParserCreate(NULL);
     if (!c.p) {
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         goto out;
     }
     XML_SetUserData(c.p, &c);
@@ -683,15 +671,15 @@ int sbw_s3_list_parse(const char *xml, size_t len, sbw_s3_list_page_t *page, cha
     XML_SetStartDoctypeDeclHandler(c.p, on_doctype);
     if (XML_Parse(c.p, xml ? xml : "", (int)len, XML_TRUE) != XML_STATUS_OK) {
         if (c.failed)
-            set_err(err, errlen, "bad listing XML: %s", c.msg);
+            sbw_err_set(err, errlen, "bad listing XML: %s", c.msg);
         else
-            set_err(err, errlen, "bad listing XML: %s at line %lu",
+            sbw_err_set(err, errlen, "bad listing XML: %s at line %lu",
                     XML_ErrorString(XML_GetErrorCode(c.p)),
                     (unsigned long)XML_GetCurrentLineNumber(c.p));
         goto out;
     }
     if (c.failed) {
-        set_err(err, errlen, "bad listing XML: %s", c.msg);
+        sbw_err_set(err, errlen, "bad listing XML: %s", c.msg);
         goto out;
     }
     rc = 0;
@@ -991,12 +979,12 @@ static int perform(sbw_s3_t *s3, xfer_t *x, const char *what, const char *ctx, i
         CURLcode rc = run_once(s3, x, curlerr);
         int retry;
         if (x->too_large) {
-            set_err(err, errlen, "S3 %s: object is larger than the limit of %zu bytes", what,
+            sbw_err_set(err, errlen, "S3 %s: object is larger than the limit of %zu bytes", what,
                     x->max_bytes);
             return SBW_S3_ETOOLARGE;
         }
         if (x->nomem || rc == CURLE_OUT_OF_MEMORY) {
-            set_err(err, errlen, "S3 %s: out of memory", what);
+            sbw_err_set(err, errlen, "S3 %s: out of memory", what);
             return SBW_S3_EFAIL;
         }
         if (rc != CURLE_OK) {
@@ -1007,7 +995,7 @@ static int perform(sbw_s3_t *s3, xfer_t *x, const char *what, const char *ctx, i
             if (!x->data) {
                 x->data = malloc(1);
                 if (!x->data) {
-                    set_err(err, errlen, "S3 %s: out of memory", what);
+                    sbw_err_set(err, errlen, "S3 %s: out of memory", what);
                     return SBW_S3_EFAIL;
                 }
                 x->data[0] = '\0';
@@ -1018,7 +1006,7 @@ static int perform(sbw_s3_t *s3, xfer_t *x, const char *what, const char *ctx, i
             sbw_s3_error_parse(x->ebody, x->elen, &e);
             if (x->status == 404 && object_get &&
                 (strcmp(e.code, "NoSuchKey") == 0 || e.code[0] == '\0')) {
-                set_err(err, errlen, "S3 %s: no such key (HTTP 404%s%s)", what,
+                sbw_err_set(err, errlen, "S3 %s: no such key (HTTP 404%s%s)", what,
                         e.code[0] ? " " : "", e.code);
                 return SBW_S3_ENOTFOUND;
             }
@@ -1030,9 +1018,9 @@ static int perform(sbw_s3_t *s3, xfer_t *x, const char *what, const char *ctx, i
         }
         if (!retry || attempt >= s3->o.max_attempts) {
             if (attempt > 1)
-                set_err(err, errlen, "S3 %s: %s (gave up after %d attempts)", what, why, attempt);
+                sbw_err_set(err, errlen, "S3 %s: %s (gave up after %d attempts)", what, why, attempt);
             else
-                set_err(err, errlen, "S3 %s: %s", what, why);
+                sbw_err_set(err, errlen, "S3 %s: %s", what, why);
             return SBW_S3_EFAIL;
         }
         long ms = sbw_s3_backoff_ms(&s3->o, attempt, next_rand(s3));
@@ -1049,7 +1037,7 @@ int sbw_s3_new(const char *bucket, const sbw_s3_opts_t *opts, sbw_s3_t **out, ch
     int rc = SBW_S3_EINVAL;
     *out = NULL;
     if (!sbw_s3_bucket_valid(bucket)) {
-        set_err(err, errlen,
+        sbw_err_set(err, errlen,
                 "'%s' is not a valid S3 bucket name (3-63 of a-z 0-9 . -, "
                 "starting and ending with a letter or digit)",
                 bucket ? bucket : "(null)");
@@ -1058,7 +1046,7 @@ int sbw_s3_new(const char *bucket, const sbw_s3_opts_t *opts, sbw_s3_t **out, ch
     s3 = calloc(1, sizeof *s3);
     if (!s3) {
         rc = SBW_S3_EFAIL;
-        set_err(err, errlen, "out of memory");
+        sbw_err_set(err, errlen, "out of memory");
         goto out;
     }
     s3->o = *opts;
@@ -1066,7 +1054,7 @@ int sbw_s3_new(const char *bucket, const sbw_s3_opts_t *opts, sbw_s3_t **out, ch
         goto out;
     rc = SBW_S3_EINVAL;
     if (!s3->o.access_key_id[0] || !s3->o.secret_access_key[0]) {
-        set_err(err, errlen,
+        sbw_err_set(err, errlen,
                 "S3 credentials missing: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
         goto out;
     }
@@ -1074,12 +1062,12 @@ int sbw_s3_new(const char *bucket, const sbw_s3_opts_t *opts, sbw_s3_t **out, ch
     snprintf(s3->sigv4, sizeof s3->sigv4, "aws:amz:%s:s3", s3->o.region);
     rc = SBW_S3_EFAIL;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        set_err(err, errlen, "libcurl initialisation failed");
+        sbw_err_set(err, errlen, "libcurl initialisation failed");
         goto out;
     }
     s3->curl = curl_easy_init();
     if (!s3->curl) {
-        set_err(err, errlen, "libcurl easy handle: out of memory");
+        sbw_err_set(err, errlen, "libcurl easy handle: out of memory");
         goto out;
     }
     if (getrandom(&s3->rng, sizeof s3->rng, GRND_NONBLOCK) != (ssize_t)sizeof s3->rng)
@@ -1115,7 +1103,7 @@ static int check_key(const sbw_s3_t *s3, const char *op, const char *key, char *
 {
     size_t n = key ? strlen(key) : 0;
     if (n == 0 || n > SBW_S3_KEY_MAX) {
-        set_err(err, errlen, "S3 %s s3://%s: key is empty or longer than %d bytes", op, s3->bucket,
+        sbw_err_set(err, errlen, "S3 %s s3://%s: key is empty or longer than %d bytes", op, s3->bucket,
                 SBW_S3_KEY_MAX);
         return SBW_S3_EINVAL;
     }
@@ -1131,13 +1119,13 @@ int sbw_s3_put(sbw_s3_t *s3, const char *key, const void *data, size_t len,
     if ((rc = check_key(s3, "PUT", key, err, errlen)) != 0)
         return rc;
     if (len > 0 && !data) {
-        set_err(err, errlen, "S3 PUT: data is NULL");
+        sbw_err_set(err, errlen, "S3 PUT: data is NULL");
         return SBW_S3_EINVAL;
     }
     describe_obj(s3, key, what + 4, sizeof what - 4);
     memcpy(what, "PUT ", 4);
     if (sbw_s3_object_url(&s3->o, s3->bucket, key, url, sizeof url) != 0) {
-        set_err(err, errlen, "S3 %s: URL too long", what);
+        sbw_err_set(err, errlen, "S3 %s: URL too long", what);
         return SBW_S3_EINVAL;
     }
     memset(&x, 0, sizeof x);
@@ -1149,7 +1137,7 @@ int sbw_s3_put(sbw_s3_t *s3, const char *key, const void *data, size_t len,
     x.max_bytes = SBW_S3_ERROR_BODY_MAX;
     rc = perform(s3, &x, what, key, 0, err, errlen);
     if (rc == SBW_S3_ETOOLARGE) {
-        set_err(err, errlen, "S3 %s: response body too large", what);
+        sbw_err_set(err, errlen, "S3 %s: response body too large", what);
         rc = SBW_S3_EFAIL;
     }
     if (rc == 0)
@@ -1171,7 +1159,7 @@ int sbw_s3_get(sbw_s3_t *s3, const char *key, size_t max_bytes, char **data, siz
     describe_obj(s3, key, what + 4, sizeof what - 4);
     memcpy(what, "GET ", 4);
     if (sbw_s3_object_url(&s3->o, s3->bucket, key, url, sizeof url) != 0) {
-        set_err(err, errlen, "S3 %s: URL too long", what);
+        sbw_err_set(err, errlen, "S3 %s: URL too long", what);
         return SBW_S3_EINVAL;
     }
     memset(&x, 0, sizeof x);
@@ -1203,14 +1191,14 @@ int sbw_s3_list(sbw_s3_t *s3, const char *prefix, const char *start_after, sbw_s
     if (!start_after)
         start_after = "";
     if (strlen(prefix) > SBW_S3_KEY_MAX || strlen(start_after) > SBW_S3_KEY_MAX) {
-        set_err(err, errlen, "S3 LIST s3://%s: prefix or start_after longer than %d bytes",
+        sbw_err_set(err, errlen, "S3 LIST s3://%s: prefix or start_after longer than %d bytes",
                 s3->bucket, SBW_S3_KEY_MAX);
         return SBW_S3_EINVAL;
     }
     if (start_after[0]) {
         last = strdup(start_after);
         if (!last) {
-            set_err(err, errlen, "out of memory");
+            sbw_err_set(err, errlen, "out of memory");
             goto out;
         }
     }
@@ -1218,7 +1206,7 @@ int sbw_s3_list(sbw_s3_t *s3, const char *prefix, const char *start_after, sbw_s
         snprintf(what, sizeof what, "LIST s3://%s/%s%s%s (page %lu)", s3->bucket, prefix,
                  start_after[0] ? " after " : "", start_after, pages + 1);
         if (sbw_s3_list_url(&s3->o, s3->bucket, prefix, start_after, token, url, sizeof url)) {
-            set_err(err, errlen, "S3 %s: URL too long", what);
+            sbw_err_set(err, errlen, "S3 %s: URL too long", what);
             goto out;
         }
         x.method = "GET";
@@ -1226,7 +1214,7 @@ int sbw_s3_list(sbw_s3_t *s3, const char *prefix, const char *start_after, sbw_s
         x.max_bytes = SBW_S3_LIST_BODY_MAX;
         rc = perform(s3, &x, what, prefix, 0, err, errlen);
         if (rc == SBW_S3_ETOOLARGE)
-            set_err(err, errlen, "S3 %s: listing page larger than %u bytes", what,
+            sbw_err_set(err, errlen, "S3 %s: listing page larger than %u bytes", what,
                     SBW_S3_LIST_BODY_MAX);
         if (rc != 0) {
             rc = SBW_S3_EFAIL;
@@ -1235,25 +1223,25 @@ int sbw_s3_list(sbw_s3_t *s3, const char *prefix, const char *start_after, sbw_s
         rc = SBW_S3_EFAIL;
         char perr[300];
         if (sbw_s3_list_parse(x.data, x.len, &page, perr, sizeof perr) != 0) {
-            set_err(err, errlen, "S3 %s: %s", what, perr);
+            sbw_err_set(err, errlen, "S3 %s: %s", what, perr);
             goto out;
         }
         pages++;
         for (size_t i = 0; i < page.n; i++) {
             const sbw_s3_object_t *ob = &page.objects[i];
             if (last && strcmp(ob->key, last) <= 0) {
-                set_err(err, errlen, "S3 %s: key '%s' is not after '%s' (listing out of order)",
+                sbw_err_set(err, errlen, "S3 %s: key '%s' is not after '%s' (listing out of order)",
                         what, ob->key, last);
                 goto out;
             }
             if (strncmp(ob->key, prefix, strlen(prefix)) != 0) {
-                set_err(err, errlen, "S3 %s: listed key '%s' lacks the prefix", what, ob->key);
+                sbw_err_set(err, errlen, "S3 %s: listed key '%s' lacks the prefix", what, ob->key);
                 goto out;
             }
             free(last);
             last = strdup(ob->key);
             if (!last) {
-                set_err(err, errlen, "out of memory");
+                sbw_err_set(err, errlen, "out of memory");
                 goto out;
             }
             objects++;
@@ -1265,11 +1253,11 @@ int sbw_s3_list(sbw_s3_t *s3, const char *prefix, const char *start_after, sbw_s
         if (!page.is_truncated)
             break;
         if (!page.next_token) {
-            set_err(err, errlen, "S3 %s: IsTruncated without a NextContinuationToken", what);
+            sbw_err_set(err, errlen, "S3 %s: IsTruncated without a NextContinuationToken", what);
             goto out;
         }
         if (token && strcmp(token, page.next_token) == 0) {
-            set_err(err, errlen, "S3 %s: the server repeated the continuation token", what);
+            sbw_err_set(err, errlen, "S3 %s: the server repeated the continuation token", what);
             goto out;
         }
         free(token);
