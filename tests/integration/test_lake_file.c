@@ -58,51 +58,10 @@ static void put_str(sbw_lake_t *lake, const char *key, const char *s)
     ck_assert_msg(rc == 0, "put %s: %s", key, err);
 }
 
-/* Collected listing. */
-typedef struct {
-    char **keys;
-    int64_t *sizes;
-    char **etags;
-    int64_t *mtimes;
-    size_t n, cap, stop_after;
-} listing_t;
-
-static int collect(const char *key, int64_t size, const char *etag, int64_t lm, void *ud)
-{
-    listing_t *l = ud;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->keys = realloc(l->keys, l->cap * sizeof *l->keys);
-        l->sizes = realloc(l->sizes, l->cap * sizeof *l->sizes);
-        l->etags = realloc(l->etags, l->cap * sizeof *l->etags);
-        l->mtimes = realloc(l->mtimes, l->cap * sizeof *l->mtimes);
-        ck_assert(l->keys && l->sizes && l->etags && l->mtimes);
-    }
-    l->keys[l->n] = strdup(key);
-    l->etags[l->n] = strdup(etag);
-    l->sizes[l->n] = size;
-    l->mtimes[l->n] = lm;
-    l->n++;
-    return l->stop_after && l->n >= l->stop_after;
-}
-
-static void listing_free(listing_t *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->keys[i]);
-        free(l->etags[i]);
-    }
-    free(l->keys);
-    free(l->sizes);
-    free(l->etags);
-    free(l->mtimes);
-    memset(l, 0, sizeof *l);
-}
-
-static void list_all(sbw_lake_t *lake, const char *prefix, const char *after, listing_t *l)
+static void list_all(sbw_lake_t *lake, const char *prefix, const char *after, sbw_test_listing_t *l)
 {
     char err[512];
-    int rc = sbw_lake_list(lake, prefix, after, collect, l, err, sizeof err);
+    int rc = sbw_lake_list(lake, prefix, after, sbw_test_listing_collect, l, err, sizeof err);
     ck_assert_msg(rc == 0, "list %s: %s", prefix ? prefix : "", err);
 }
 
@@ -135,7 +94,7 @@ START_TEST(roundtrip_and_listing_order)
     char desc[1100];
     snprintf(desc, sizeof desc, "file://%s", dir);
     ck_assert_str_eq(sbw_lake_describe(lake), desc);
-    listing_t l = {0};
+    sbw_test_listing_t l = {0};
     list_all(lake, NULL, NULL, &l); /* an empty lake lists nothing */
     ck_assert_uint_eq(l.n, 0);
 
@@ -206,39 +165,39 @@ START_TEST(roundtrip_and_listing_order)
         if (strcmp(l.keys[i], "bin/empty") == 0)
             ck_assert_int_eq(l.sizes[i], 0);
     }
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
     /* An hour prefix, a partial prefix, start_after, a stop, a missing prefix. */
     list_all(lake, "events/2024/01/01/10/", NULL, &l);
     ck_assert_uint_eq(l.n, 2);
     ck_assert_str_eq(l.keys[0], "events/2024/01/01/10/event-a.json");
     ck_assert_str_eq(l.keys[1], "events/2024/01/01/10/event-b.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     list_all(lake, "events/2024/01/01/1", NULL, &l);
     ck_assert_uint_eq(l.n, 3);
     ck_assert_str_eq(l.keys[0], "events/2024/01/01/10/event-a.json");
     ck_assert_str_eq(l.keys[2], "events/2024/01/01/1x");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     list_all(lake, "events/", "events/2024/01/01/10/event-a.json", &l);
     ck_assert_uint_eq(l.n, 3);
     ck_assert_str_eq(l.keys[0], "events/2024/01/01/10/event-b.json");
     ck_assert_str_eq(l.keys[1], "events/2024/01/01/1x");
     ck_assert_str_eq(l.keys[2], "events/2024/01/02/00/event-c.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     list_all(lake, "", "events/2024/01/01/0", &l); /* a start_after that is no key */
     ck_assert_uint_eq(l.n, 5);
     ck_assert_str_eq(l.keys[0], "events/2024/01/01/09/event-z.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     l.stop_after = 2;
     list_all(lake, "events/", NULL, &l);
     ck_assert_uint_eq(l.n, 2);
     ck_assert_str_eq(l.keys[0], "events/2023/12/31/23/event-y.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     list_all(lake, "events/2030/", NULL, &l);
     ck_assert_uint_eq(l.n, 0);
     list_all(lake, "nothing-here", NULL, &l);
     ck_assert_uint_eq(l.n, 0);
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
     sbw_lake_free(lake);
     rm_tree(tmp);
@@ -291,7 +250,7 @@ START_TEST(no_temp_or_foreign_files_visible)
     snprintf(path, sizeof path, "%s/events/2024/05/06/00/link.json", dir);
     ck_assert_int_eq(symlink("/etc/hostname", path), 0);
 
-    listing_t l = {0};
+    sbw_test_listing_t l = {0};
     list_all(lake, NULL, NULL, &l);
     ck_assert_uint_eq(l.n, 50);
     for (size_t i = 0; i < l.n; i++) {
@@ -299,7 +258,7 @@ START_TEST(no_temp_or_foreign_files_visible)
         ck_assert_ptr_null(strstr(l.keys[i], " "));
         ck_assert_ptr_null(strstr(l.keys[i], "link"));
     }
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
     /* A symlink is not followed by get either. */
     char *data = NULL;
@@ -353,7 +312,7 @@ START_TEST(limits_and_bad_keys)
     char path[2048];
     snprintf(path, sizeof path, "%s/escape", tmp);
     ck_assert_int_eq(access(path, F_OK), -1);
-    ck_assert_int_eq(sbw_lake_list(lake, "../", NULL, collect, NULL, err, sizeof err),
+    ck_assert_int_eq(sbw_lake_list(lake, "../", NULL, sbw_test_listing_collect, NULL, err, sizeof err),
                      SBW_LAKE_EINVAL);
 
     /* A file where a folder is needed makes put fail cleanly. */

@@ -47,45 +47,6 @@ static sbw_lake_t *open_s3rver_lake(const char *tag, char *prefix, size_t plen)
     return lake;
 }
 
-typedef struct {
-    char **keys;
-    char **etags;
-    int64_t *sizes, *mtimes;
-    size_t n, cap, stop_after;
-} listing_t;
-
-static int collect(const char *key, int64_t size, const char *etag, int64_t lm, void *ud)
-{
-    listing_t *l = ud;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 256;
-        l->keys = realloc(l->keys, l->cap * sizeof *l->keys);
-        l->etags = realloc(l->etags, l->cap * sizeof *l->etags);
-        l->sizes = realloc(l->sizes, l->cap * sizeof *l->sizes);
-        l->mtimes = realloc(l->mtimes, l->cap * sizeof *l->mtimes);
-        ck_assert(l->keys && l->etags && l->sizes && l->mtimes);
-    }
-    l->keys[l->n] = strdup(key);
-    l->etags[l->n] = strdup(etag);
-    l->sizes[l->n] = size;
-    l->mtimes[l->n] = lm;
-    l->n++;
-    return l->stop_after && l->n >= l->stop_after;
-}
-
-static void listing_free(listing_t *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->keys[i]);
-        free(l->etags[i]);
-    }
-    free(l->keys);
-    free(l->etags);
-    free(l->sizes);
-    free(l->mtimes);
-    memset(l, 0, sizeof *l);
-}
-
 static void md5_hex(const void *data, size_t len, char out[33])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -156,8 +117,8 @@ START_TEST(s3rver_roundtrip)
     free(data);
 
     /* Listing: keys relative to the lake prefix, in order, with size, ETag (MD5) and time. */
-    listing_t l = {0};
-    ck_assert_int_eq(sbw_lake_list(lake, "", NULL, collect, &l, err, sizeof err), 0);
+    sbw_test_listing_t l = {0};
+    ck_assert_int_eq(sbw_lake_list(lake, "", NULL, sbw_test_listing_collect, &l, err, sizeof err), 0);
     ck_assert_uint_eq(l.n, 4);
     ck_assert_str_eq(l.keys[0], "events/2024/01/01/09/event-b.json");
     ck_assert_str_eq(l.keys[1], "events/2024/01/01/10/event-a.json");
@@ -175,13 +136,13 @@ START_TEST(s3rver_roundtrip)
         ck_assert_int_ge(l.mtimes[i], before - 5000);
         ck_assert_int_le(l.mtimes[i], now_ms() + 5000);
     }
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
-    ck_assert_int_eq(sbw_lake_list(lake, "events/2024/01/01/1", NULL, collect, &l, err, sizeof err),
+    ck_assert_int_eq(sbw_lake_list(lake, "events/2024/01/01/1", NULL, sbw_test_listing_collect, &l, err, sizeof err),
                      0);
     ck_assert_uint_eq(l.n, 2);
     ck_assert_str_eq(l.keys[0], "events/2024/01/01/10/event-a.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
     /* The same objects seen from the bucket root carry the lake prefix. */
     char bucket[128], url[256];
@@ -193,12 +154,12 @@ START_TEST(s3rver_roundtrip)
     ck_assert_int_eq(sbw_lake_open(url, &o, &root, err, sizeof err), 0);
     char p2[256];
     snprintf(p2, sizeof p2, "%s/", prefix);
-    ck_assert_int_eq(sbw_lake_list(root, p2, NULL, collect, &l, err, sizeof err), 0);
+    ck_assert_int_eq(sbw_lake_list(root, p2, NULL, sbw_test_listing_collect, &l, err, sizeof err), 0);
     ck_assert_uint_eq(l.n, 4);
     char want[512];
     snprintf(want, sizeof want, "%s/events/2024/01/01/09/event-b.json", prefix);
     ck_assert_str_eq(l.keys[0], want);
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     sbw_lake_free(root);
     free(ep);
     sbw_lake_free(lake);
@@ -221,9 +182,9 @@ START_TEST(s3rver_more_than_1000_keys)
     ck_assert_int_eq(
         sbw_lake_put(lake, "events/2024/02/03/05/event-x.json", "{}", 2, err, sizeof err), 0);
 
-    listing_t l = {0};
+    sbw_test_listing_t l = {0};
     ck_assert_int_eq(
-        sbw_lake_list(lake, "events/2024/02/03/04/", NULL, collect, &l, err, sizeof err), 0);
+        sbw_lake_list(lake, "events/2024/02/03/04/", NULL, sbw_test_listing_collect, &l, err, sizeof err), 0);
     ck_assert_uint_eq(l.n, MANY); /* beyond one 1000-key page */
     for (int i = 0; i < MANY; i++) {
         snprintf(key, sizeof key, "events/2024/02/03/04/event-%05d.json", i);
@@ -231,30 +192,30 @@ START_TEST(s3rver_more_than_1000_keys)
         snprintf(body, sizeof body, "{\"i\":%d}\n", i);
         ck_assert_int_eq(l.sizes[i], (int64_t)strlen(body));
     }
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
     /* start_after inside the second page and inside the first */
     ck_assert_int_eq(sbw_lake_list(lake, "events/", "events/2024/02/03/04/event-01049.json",
-                                   collect, &l, err, sizeof err),
+                                   sbw_test_listing_collect, &l, err, sizeof err),
                      0);
     ck_assert_uint_eq(l.n, 51); /* 01050..01099 and the 05 hour */
     ck_assert_str_eq(l.keys[0], "events/2024/02/03/04/event-01050.json");
     ck_assert_str_eq(l.keys[50], "events/2024/02/03/05/event-x.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     ck_assert_int_eq(sbw_lake_list(lake, "events/2024/02/03/04/",
-                                   "events/2024/02/03/04/event-00099.json", collect, &l, err,
+                                   "events/2024/02/03/04/event-00099.json", sbw_test_listing_collect, &l, err,
                                    sizeof err),
                      0);
     ck_assert_uint_eq(l.n, MANY - 100);
     ck_assert_str_eq(l.keys[0], "events/2024/02/03/04/event-00100.json");
     ck_assert_str_eq(l.keys[l.n - 1], "events/2024/02/03/04/event-01099.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
 
     /* the callback can stop the listing */
     l.stop_after = 1005;
-    ck_assert_int_eq(sbw_lake_list(lake, "", NULL, collect, &l, err, sizeof err), 0);
+    ck_assert_int_eq(sbw_lake_list(lake, "", NULL, sbw_test_listing_collect, &l, err, sizeof err), 0);
     ck_assert_uint_eq(l.n, 1005);
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     sbw_lake_free(lake);
 }
 END_TEST
@@ -297,7 +258,7 @@ START_TEST(s3rver_errors)
     ck_assert_int_eq(sbw_lake_put(lake, "k.json", "x", 1, err, sizeof err), SBW_LAKE_EFAIL);
     ck_assert_msg(strstr(err, "HTTP 403 InvalidAccessKeyId") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "attempts") == NULL, "403 was retried: %s", err);
-    ck_assert_int_eq(sbw_lake_list(lake, "", NULL, collect, NULL, err, sizeof err), SBW_LAKE_EFAIL);
+    ck_assert_int_eq(sbw_lake_list(lake, "", NULL, sbw_test_listing_collect, NULL, err, sizeof err), SBW_LAKE_EFAIL);
     ck_assert_msg(strstr(err, "InvalidAccessKeyId") != NULL, "%s", err);
     sbw_lake_free(lake);
 
@@ -595,12 +556,12 @@ START_TEST(signing_put_get_list)
                   err);
     ck_assert_str_eq(data, "hello");
     free(data);
-    listing_t l = {0};
-    ck_assert_msg(sbw_lake_list(lake, "ev/", "ev/0", collect, &l, err, sizeof err) == 0, "%s", err);
+    sbw_test_listing_t l = {0};
+    ck_assert_msg(sbw_lake_list(lake, "ev/", "ev/0", sbw_test_listing_collect, &l, err, sizeof err) == 0, "%s", err);
     /* "a b.json" is no valid key: skipped with a warning; b.json comes through, prefix off */
     ck_assert_uint_eq(l.n, 1);
     ck_assert_str_eq(l.keys[0], "ev/b.json");
-    listing_free(&l);
+    sbw_test_listing_free(&l);
     sbw_lake_free(lake);
     fake_stop(&f);
 

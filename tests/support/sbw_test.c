@@ -381,3 +381,36 @@ char *sbw_test_s3_endpoint(char *bucket, size_t blen)
     free(b);
     return ep;
 }
+
+int sbw_test_listing_collect(const char *key, int64_t size, const char *etag, int64_t lm,
+                             void *ud)
+{
+    sbw_test_listing_t *l = ud;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 256;
+        l->keys = realloc(l->keys, l->cap * sizeof *l->keys);
+        l->etags = realloc(l->etags, l->cap * sizeof *l->etags);
+        l->sizes = realloc(l->sizes, l->cap * sizeof *l->sizes);
+        l->mtimes = realloc(l->mtimes, l->cap * sizeof *l->mtimes);
+        ck_assert(l->keys && l->etags && l->sizes && l->mtimes);
+    }
+    l->keys[l->n] = strdup(key);
+    l->etags[l->n] = strdup(etag);
+    l->sizes[l->n] = size;
+    l->mtimes[l->n] = lm;
+    l->n++;
+    return l->stop_after && l->n >= l->stop_after;
+}
+
+void sbw_test_listing_free(sbw_test_listing_t *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->keys[i]);
+        free(l->etags[i]);
+    }
+    free(l->keys);
+    free(l->etags);
+    free(l->sizes);
+    free(l->mtimes);
+    memset(l, 0, sizeof *l);
+}

@@ -5,6 +5,7 @@
 #define SBW_TEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <check.h>
 
@@ -51,6 +52,20 @@ char *sbw_test_tmpdir(const char *prefix);
 /* "http://127.0.0.1:PORT" of the s3 fixture's S3-compatible server (s3rver; credentials
  * S3RVER/S3RVER), malloc'd; its bucket is copied into bucket. */
 char *sbw_test_s3_endpoint(char *bucket, size_t blen);
+
+/* A lake listing collected by sbw_test_listing_collect (an sbw_lake_list_fn): keys and ETags
+ * owned, in listing order. stop_after > 0 stops the listing after that many keys. Zero it
+ * before use; free with sbw_test_listing_free (which zeroes it again). */
+typedef struct {
+    char **keys;
+    char **etags;
+    int64_t *sizes, *mtimes;
+    size_t n, cap, stop_after;
+} sbw_test_listing_t;
+
+int sbw_test_listing_collect(const char *key, int64_t size, const char *etag, int64_t lm,
+                             void *ud);
+void sbw_test_listing_free(sbw_test_listing_t *l);
 
 /* ---- processes and HTTP ---- */
 
