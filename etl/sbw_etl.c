@@ -50,8 +50,8 @@ static const sbw_cfg_var_t etl_vars[] = {
      "analytics server refresh hook, POSTed after a load that inserted rows (set but empty, or "
      "off: disabled)"},
     {"SBW_REFRESH_TOKEN", NULL, SBW_CFG_STR, NULL, 0, 0, 1, "bearer token for the refresh hook"},
-    {"SBW_REFRESH_TIMEOUT_MS", NULL, SBW_CFG_INT, "5000", 100, 120000, 0,
-     "refresh hook connect and total timeout"},
+    {"SBW_REFRESH_TIMEOUT_MS", NULL, SBW_CFG_INT, "120000", 100, 3600000, 0,
+     "refresh hook connect and total timeout (the server answers when its refresh is done)"},
     {"SBW_LOG_LEVEL", NULL, SBW_CFG_STR, "info", 0, 0, 0, "debug, info, warn or error"},
     {"SBW_ETL_NOW", NULL, SBW_CFG_STR, NULL, 0, 0, 0,
      "tests and replays only: the time the run takes as now (ISO 8601); unset = the clock"},

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// stack.test.mjs: the platform end to end on a running local stack (tests/e2e/run_stack.sh
+// starts it with ./sbw up and a known simulated history loaded). A headless Chromium shopper
+// buys a keyboard on the demo store; `./sbw etl run` loads it; the API's KPIs, funnel, session
+// list and raw events include exactly that purchase; the dashboard shows the API's numbers.
+// Prints one line per assertion and "N passed, M failed"; exits 1 on failure.
+//   SBW_STACK_INGEST_URL, SBW_STACK_API_URL, SBW_STACK_DASHBOARD_URL  (scripts/stack env)
+//   SBW_SCREENSHOTS  folder for the dashboard screenshots (optional)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const INGEST = (process.env.SBW_STACK_INGEST_URL || '').replace(/\/clickstream$/, '');
+const API = process.env.SBW_STACK_API_URL || '';
+const DASH = process.env.SBW_STACK_DASHBOARD_URL || '';
+const SHOTS = process.env.SBW_SCREENSHOTS || '';
+if (!INGEST || !API || !DASH) {
+  console.error('run through tests/e2e/run_stack.sh (needs SBW_STACK_INGEST_URL, _API_URL, _DASHBOARD_URL)');
+  process.exit(2);
+}
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+let passed = 0, failed = 0;
+function check(name, ok, detail) {
+  if (ok) passed++; else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || detail === undefined ? '' : ` -- ${detail}`}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function api(pathQuery) {
+  const r = await fetch(`${API}${pathQuery}`);
+  if (r.status !== 200) throw new Error(`GET ${pathQuery}: HTTP ${r.status}`);
+  return r.json();
+}
+// A table answer as an array of row objects.
+function rowsOf(t) {
+  return t.rows.map((row) => Object.fromEntries(t.columns.map((c, i) => [c, row[i]])));
+}
+async function kpis() {
+  return Object.fromEntries(rowsOf(await api('/api/v1/kpis?compare=previous_period')).map((r) => [r.metric, r]));
+}
+async function funnelLast() {
+  const f = rowsOf(await api('/api/v1/funnel'));
+  return f[f.length - 1];
+}
+function etlRun() {
+  for (let i = 0; i < 30; i++) {
+    const out = execFileSync(path.join(ROOT, 'sbw'), ['etl', 'run'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const summary = JSON.parse(out.trim().split('\n').pop());
+    if (summary.status !== 'skipped') return summary;
+    execFileSync('sleep', ['1']);
+  }
+  throw new Error('the ETL stayed locked');
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.SBW_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--no-first-run', '--disable-sync'],
+});
+let clientId = '';
+try {
+  // ---- 1. the numbers before the purchase --------------------------------------------------
+  const before = await kpis();
+  const funnelBefore = await funnelLast();
+  check('the known history is in the API', before.events.value > 0 && before.sessions.value > 0,
+    JSON.stringify(before.events));
+
+  // ---- 2. a shopper buys on the demo store ---------------------------------------------------
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${INGEST}/demo-store/`);
+  await page.click('nav a[href="#/category/keyboard"]');
+  await page.click('a[href="#/product/prod_aula_m75_tm"]');
+  await page.click('#add-to-cart');
+  await page.waitForSelector('#checkout');
+  await page.click('#checkout');
+  await page.click('#place-order');
+  await page.waitForSelector('#thanks');
+  clientId = await page.evaluate(() => localStorage.getItem('sbw_client_id'));
+  check('the shopper has a clientId', /^[0-9a-f-]{36}$/.test(clientId || ''), clientId);
+  await page.goto('about:blank'); // pagehide flushes what the tracker still queues
+  await page.close();
+
+  // ---- 3. the ETL loads it and refreshes the aggregates ----------------------------------------
+  let summary = { events_inserted: 0 };
+  for (let waited = 0; waited < 10000 && summary.events_inserted < 6; waited += 500) {
+    await sleep(500);
+    const s = etlRun();
+    summary = { ...s, events_inserted: summary.events_inserted + s.events_inserted };
+  }
+  check('the ETL loaded the shopper\'s events', summary.events_inserted >= 6, JSON.stringify(summary));
+  check('the ETL called the refresh hook', summary.hook === 'ok', summary.hook);
+
+  // ---- 4. the API includes exactly that purchase --------------------------------------------------
+  const after = await kpis();
+  check('KPI purchases grew by one', after.purchases.value === before.purchases.value + 1,
+    `${before.purchases.value} -> ${after.purchases.value}`);
+  check('KPI revenue grew by the keyboard\'s price (1,790,000 VND)',
+    Math.abs(after.revenue.value - before.revenue.value - 1790000) < 0.001,
+    `${before.revenue.value} -> ${after.revenue.value}`);
+  check('KPI converted sessions grew by one', after.converted_sessions.value === before.converted_sessions.value + 1);
+  const funnelAfter = await funnelLast();
+  check('the funnel\'s checkout_complete step grew by one',
+    funnelAfter.event_name === 'checkout_complete' && funnelAfter.sessions === funnelBefore.sessions + 1,
+    `${funnelBefore.sessions} -> ${funnelAfter.sessions}`);
+  const sessions = rowsOf(await api('/api/v1/sessions?sort=started_at&limit=50'));
+  const mine = sessions.filter((s) => s.client_id === clientId);
+  check('one session of the shopper in the session list', mine.length === 1, JSON.stringify(mine));
+  const s = mine[0] || {};
+  check('the session bought once for 1,790,000 VND', s.purchases === 1 && Number(s.revenue) === 1790000 &&
+    s.add_to_carts === 1 && s.checkout_starts === 1 && s.is_first_visit === true, JSON.stringify(s));
+  check('the session entered on the demo store', /\/demo-store\//.test(s.entry_page || ''), s.entry_page);
+  const recent = rowsOf(await api('/api/v1/events/recent?limit=20'));
+  check('the newest raw events are the shopper\'s', recent.length > 0 && recent[0].client_id === clientId,
+    JSON.stringify(recent[0]));
+
+  // ---- 5. the dashboard shows the API's numbers ------------------------------------------------------
+  await dashboardChecks(browser, after);
+} catch (e) {
+  check('the end-to-end run completed', false, e.stack || e.message);
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
+
+async function dashboardChecks(browser, k) {
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true })).newPage();
+  const shot = async (name) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }); };
+  await page.goto(DASH);
+  await page.waitForSelector('.sbw-kpi[data-metric="events"][data-value]', { timeout: 30000 });
+  for (const m of ['events', 'unique_clients', 'sessions', 'conversion_rate', 'checkout_rate', 'revenue', 'bounce_rate', 'avg_session_duration_s']) {
+    const v = await page.getAttribute(`.sbw-kpi[data-metric="${m}"]`, 'data-value');
+    check(`dashboard KPI ${m} equals the API`, v !== null && Math.abs(Number(v) - Number(k[m].value)) < 1e-6, `${v} vs ${k[m].value}`);
+  }
+  await shot('overview');
+}
