@@ -5,7 +5,7 @@ set -euo pipefail
 build=$1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 fail=0; n=0
-for prog in ingest/sbw-ingest etl/sbw-etl; do
+for prog in ingest/sbw-ingest etl/sbw-etl server/sbw-server; do
   name=$(basename "$prog")
   want="$root/deploy/env/$name.env.example"
   n=$((n + 1))
