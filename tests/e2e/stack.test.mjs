@@ -125,13 +125,108 @@ console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
 
 async function dashboardChecks(browser, k) {
-  const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true })).newPage();
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const page = await ctx.newPage();
   const shot = async (name) => { if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true }); };
+  const kpiValue = (m) => page.getAttribute(`.sbw-kpi[data-metric="${m}"]`, 'data-value');
+  const rowsIn = (sel) => page.locator(`${sel} table tbody tr`).count();
+  const health = await api('/api/v1/health');
+
+  // Overview: every KPI card carries the API's value.
   await page.goto(DASH);
-  await page.waitForSelector('.sbw-kpi[data-metric="events"][data-value]', { timeout: 30000 });
+  await page.waitForSelector('.sbw-kpi[data-metric="avg_session_duration_s"][data-value]', { timeout: 30000 });
   for (const m of ['events', 'unique_clients', 'sessions', 'conversion_rate', 'checkout_rate', 'revenue', 'bounce_rate', 'avg_session_duration_s']) {
-    const v = await page.getAttribute(`.sbw-kpi[data-metric="${m}"]`, 'data-value');
+    const v = await kpiValue(m);
     check(`dashboard KPI ${m} equals the API`, v !== null && Math.abs(Number(v) - Number(k[m].value)) < 1e-6, `${v} vs ${k[m].value}`);
   }
+  const evText = await page.textContent('.sbw-kpi[data-metric="events"] .sbw-kpi-value');
+  check('the events card shows the number formatted', evText.replace(/[^0-9]/g, '') === String(k.events.value), evText);
+  await page.waitForSelector('#sbw-freshness[data-generation]');
+  check('"data as of" shows the API\'s generation',
+    Number(await page.getAttribute('#sbw-freshness', 'data-generation')) === health.generation &&
+    /data as of/i.test(await page.textContent('#sbw-freshness')), await page.textContent('#sbw-freshness'));
+  check('no error banner', (await page.locator('#sbw-error-banner .sbw-error-message').count()) === 0);
+  await page.waitForSelector('#overview-timeseries img', { timeout: 20000 });
   await shot('overview');
+
+  // Funnel: the steps table equals the API's funnel.
+  const fun = rowsOf(await api('/api/v1/funnel'));
+  await page.click('a[data-value="funnel"]');
+  await page.waitForSelector('#funnel-table table tbody tr', { timeout: 20000 });
+  const funText = await page.textContent('#funnel-table table tbody');
+  check('the funnel tab lists the four default steps', (await rowsIn('#funnel-table')) === 4 &&
+    fun.every((r) => funText.includes(r.event_name)), funText.slice(0, 200));
+  const funFirst = await page.textContent('#funnel-table table tbody tr:first-child');
+  check('the funnel\'s first step count equals the API', funFirst.replace(/[\s.,]/g, '').includes(String(fun[0].sessions)), `${funFirst} vs ${fun[0].sessions}`);
+  await shot('funnel');
+
+  // Products: the top product is the API's.
+  const top = rowsOf(await api('/api/v1/products/top?by=views&limit=10'));
+  await page.click('a[data-value="products"]');
+  await page.waitForSelector('#products-products table tbody tr', { timeout: 20000 });
+  const prodText = await page.textContent('#products-products table tbody tr:first-child');
+  check('the products tab shows the API\'s top product first', top.length > 0 && prodText.includes(top[0].name), `${prodText} vs ${top[0] && top[0].name}`);
+  await page.waitForSelector('#products-brands table tbody tr', { timeout: 20000 });
+  await shot('products');
+
+  // Sessions: the summary equals the API.
+  const ss = rowsOf(await api('/api/v1/sessions/summary'))[0];
+  await page.click('a[data-value="sessions"]');
+  await page.waitForSelector('#sessions-summary .sbw-stat[data-metric="sessions"][data-value]', { timeout: 20000 });
+  check('the sessions summary equals the API',
+    Number(await page.getAttribute('#sessions-summary .sbw-stat[data-metric="sessions"]', 'data-value')) === ss.sessions,
+    `${await page.getAttribute('#sessions-summary .sbw-stat[data-metric="sessions"]', 'data-value')} vs ${ss.sessions}`);
+  await page.waitForSelector('#sessions-list table tbody tr', { timeout: 20000 });
+  await shot('sessions');
+
+  // Traffic: the heatmap is drawn.
+  await page.click('a[data-value="traffic"]');
+  await page.waitForSelector('#traffic-heatmap img', { timeout: 20000 });
+  check('the traffic heatmap is drawn', (await page.locator('#traffic-heatmap img').count()) === 1);
+  await shot('traffic');
+
+  // Raw events: 20 a page, "Page X of N", Prev/Next, the newest is the shopper's.
+  const rec = await api('/api/v1/events/recent?limit=20');
+  const pages = Math.max(1, Math.ceil(rec.total / 20));
+  await page.click('a[data-value="events"]');
+  await page.waitForSelector('#events-table table tbody tr', { timeout: 20000 });
+  await page.waitForFunction((t) => document.querySelector('#events-page')?.textContent.trim() === t, `Page 1 of ${pages}`, { timeout: 10000 }).catch(() => {});
+  check(`raw events say "Page 1 of ${pages}"`, (await page.textContent('#events-page')).trim() === `Page 1 of ${pages}`, await page.textContent('#events-page'));
+  check('raw events show 20 rows', (await rowsIn('#events-table')) === 20);
+  const firstRow1 = await page.textContent('#events-table table tbody tr:first-child');
+  check('the newest raw event is the shopper\'s', firstRow1.includes(clientId), firstRow1.slice(0, 200));
+  await shot('events');
+  await page.click('#events-next');
+  await page.waitForFunction((t) => document.querySelector('#events-page')?.textContent.trim() === t, `Page 2 of ${pages}`, { timeout: 10000 }).catch(() => {});
+  check('Next goes to page 2', (await page.textContent('#events-page')).trim() === `Page 2 of ${pages}`, await page.textContent('#events-page'));
+  await page.waitForFunction((r) => document.querySelector('#events-table table tbody tr')?.textContent !== r, firstRow1, { timeout: 10000 }).catch(() => {});
+  const rec2 = rowsOf(await api('/api/v1/events/recent?limit=20&offset=20'));
+  const firstRow2 = await page.textContent('#events-table table tbody tr:first-child');
+  check('page 2 starts with the API\'s 21st newest event', firstRow2.includes(rec2[0].event_name) && firstRow2 !== firstRow1, firstRow2.slice(0, 200));
+  await page.click('#events-prev');
+  await page.waitForFunction((t) => document.querySelector('#events-page')?.textContent.trim() === t, `Page 1 of ${pages}`, { timeout: 10000 }).catch(() => {});
+  check('Prev goes back to page 1', (await page.textContent('#events-page')).trim() === `Page 1 of ${pages}`);
+
+  // CSV download: the API's CSV of the same table.
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }), page.click('#events-csv_events')]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8').split('\r\n').filter((l) => l.length);
+  check('the raw-events CSV has the API\'s header', csv[0] === rec.columns.join(','), csv[0]);
+  check('the raw-events CSV holds min(total, 1000) rows', csv.length - 1 === Math.min(rec.total, 1000), `${csv.length - 1} rows, total ${rec.total}`);
+  check('the CSV file is named after the table and range', /^sbw_events_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/.test(dl.suggestedFilename()), dl.suggestedFilename());
+
+  // Filters: a 2-day range changes the numbers to the API's for that range.
+  await page.click('a[data-value="overview"]');
+  const today = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  const k2 = Object.fromEntries(rowsOf(await api(`/api/v1/kpis?from=${from}&to=${today}&compare=previous_period`)).map((r) => [r.metric, r]));
+  const startInput = page.locator('#range input').first();
+  await startInput.fill(from);
+  await startInput.press('Enter');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction((v) => document.querySelector('.sbw-kpi[data-metric="events"]')?.getAttribute('data-value') === String(v), k2.events.value, { timeout: 15000 }).catch(() => {});
+  const ev2 = await kpiValue('events');
+  check('a shorter date range shows the API\'s numbers for it', Number(ev2) === k2.events.value && k2.events.value !== k.events.value,
+    `${ev2} vs ${k2.events.value} (7 days: ${k.events.value})`);
+  await shot('overview-2-days');
+  await ctx.close();
 }
