@@ -32,7 +32,7 @@ mod_events_server <- function(id, client, filters, refresh, status, per_page = S
     })
 
     output$page <- shiny::renderText(sbw_page_label(pager$page(), total(), per_page))
-    output$table <- DT::renderDataTable({
+    output$table <- sbw_render_dt({
       e <- shiny::req(events())
       shiny::validate(shiny::need(e$total > 0 && nrow(e$rows) > 0, SBW_EMPTY_TEXT))
       sbw_datatable(sbw_display_events(e$rows, filters()$tz),

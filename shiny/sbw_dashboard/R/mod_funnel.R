@@ -74,7 +74,7 @@ mod_funnel_server <- function(id, client, filters, refresh, status) {
         ggplot2::theme_minimal(base_size = 13)
     }, res = 96)
 
-    output$table <- DT::renderDataTable({
+    output$table <- sbw_render_dt({
       need_data()
       sbw_datatable(sbw_display_funnel(funnel()), pct = c("From step 1 %", "From previous %"))
     })

@@ -104,13 +104,13 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
       need_data()
       sbw_bar_plot(sbw_top_bars(shiny::req(login_states()), "login_state", "events", 4L), "#00a37a")
     }, res = 96)
-    output$event_types <- DT::renderDataTable({
+    output$event_types <- sbw_render_dt({
       need_data()
       sbw_datatable(sbw_columns(shiny::req(event_types()),
                                 c(event_name = "Event", events = "Events", share = "Share %")),
                     pct = "Share %", page_length = 10)
     })
-    output$login_states <- DT::renderDataTable({
+    output$login_states <- sbw_render_dt({
       need_data()
       sbw_datatable(sbw_columns(shiny::req(login_states()),
                                 c(login_state = "Login state", events = "Events", share = "Share %")),

@@ -59,7 +59,7 @@ mod_products_server <- function(id, client, filters, refresh, status) {
         ggplot2::theme_minimal(base_size = 13)
     }
 
-    output$products <- DT::renderDataTable({
+    output$products <- sbw_render_dt({
       df <- shiny::req(products())
       need_rows(df)
       sbw_datatable(sbw_display_products(df), money = c("Price (VND)", "Revenue (VND)"),
@@ -75,12 +75,12 @@ mod_products_server <- function(id, client, filters, refresh, status) {
       need_rows(df)
       group_plot(df, "#20c997")
     }, res = 96)
-    output$categories <- DT::renderDataTable({
+    output$categories <- sbw_render_dt({
       df <- shiny::req(categories())
       need_rows(df)
       sbw_datatable(sbw_display_groups(df, "Category"), money = "Revenue (VND)")
     })
-    output$brands <- DT::renderDataTable({
+    output$brands <- sbw_render_dt({
       df <- shiny::req(brands())
       need_rows(df)
       sbw_datatable(sbw_display_groups(df, "Brand"), money = "Revenue (VND)")

@@ -81,7 +81,7 @@ mod_sessions_server <- function(id, client, filters, refresh, status, per_page =
         ggplot2::labs(x = "duration", y = "sessions") +
         ggplot2::theme_minimal(base_size = 13)
     }, res = 96)
-    output$durations <- DT::renderDataTable({
+    output$durations <- sbw_render_dt({
       need_data()
       sbw_datatable(sbw_columns(shiny::req(durations()),
                                 c(bucket = "Duration", sessions = "Sessions", share = "Share %")),
@@ -104,7 +104,7 @@ mod_sessions_server <- function(id, client, filters, refresh, status, per_page =
       if (!is.null(s)) total(s$total)
     })
     output$page <- shiny::renderText(sbw_page_label(pager$page(), total(), per_page))
-    output$list <- DT::renderDataTable({
+    output$list <- sbw_render_dt({
       s <- shiny::req(sessions())
       shiny::validate(shiny::need(s$total > 0 && nrow(s$rows) > 0, SBW_EMPTY_TEXT))
       sbw_datatable(sbw_display_sessions(s$rows, filters()$tz), money = "Revenue (VND)")

@@ -127,3 +127,9 @@ sbw_pager <- function(input, total, per_page = SBW_PAGE_SIZE) {
   })
   list(page = shiny::reactive(page()), reset = function() page(1L))
 }
+
+# DT output with the rows in the page (client-side): the tables are small (the API pages and
+# limits them), and tests can read the rendered rows.
+sbw_render_dt <- function(expr) {
+  DT::renderDataTable(substitute(expr), server = FALSE, env = parent.frame(), quoted = TRUE)
+}
