@@ -23,7 +23,8 @@ sbw_filters_ui <- function() {
   )
 }
 
-ui <- bslib::page_navbar(
+# The page as tags; the default date range is the last 7 days of the day it is built.
+sbw_page <- function() bslib::page_navbar(
   title = "sbw clickstream", id = "tabs", window_title = "sbw dashboard",
   theme = bslib::bs_theme(version = 5, primary = "#2c7be5"), bg = "#1f2d3d", inverse = TRUE,
   header = tagList(
@@ -38,6 +39,25 @@ ui <- bslib::page_navbar(
   tabPanel("Traffic", value = "traffic", mod_traffic_ui("traffic")),
   tabPanel("Raw events", value = "events", mod_events_ui("events"))
 )
+
+# The page is the same for everyone on a given day, and rendering it (tags, the theme's Sass
+# cache lookups) costs R a few hundred milliseconds: it is rendered once per UTC day and then
+# served as is. shiny's renderPage is internal; should it change, the tags are served
+# uncached (Shiny renders them per request).
+sbw_page_cache <- new.env(parent = emptyenv())
+ui <- function(req) {
+  day <- format(sbw_today("UTC"))
+  if (!identical(sbw_page_cache$day, day)) {
+    page <- sbw_page()
+    html <- tryCatch(shiny:::renderPage(page, showcase = 0, testMode = FALSE),
+                     error = function(e) NULL)
+    if (is.null(html)) return(page)
+    sbw_page_cache$html <- html
+    sbw_page_cache$day <- day
+  }
+  shiny::httpResponse(200, content_type = "text/html; charset=UTF-8",
+                      content = sbw_page_cache$html)
+}
 
 server <- function(input, output, session) {
   client <- getOption("sbw.client", sbw_client(sbw_api_url()))

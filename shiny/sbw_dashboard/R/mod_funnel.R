@@ -72,7 +72,8 @@ mod_funnel_server <- function(id, client, filters, refresh, status) {
         ggplot2::scale_x_continuous(labels = fmt_int, expand = ggplot2::expansion(c(0, 0.25))) +
         ggplot2::labs(x = "sessions", y = NULL) +
         ggplot2::theme_minimal(base_size = 13)
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("funnel", funnel())
 
     output$table <- sbw_render_dt({
       need_data()

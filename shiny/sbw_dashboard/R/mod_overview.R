@@ -50,6 +50,17 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
 
     need_data <- function() shiny::validate(shiny::need(!empty(), SBW_EMPTY_TEXT))
 
+    # The KPI cards reach the browser in a flush of their own; the charts and tables, which
+    # take R much longer to draw, follow in the next one. Shiny sends the outputs of one
+    # reactive cycle together, so without this the cards would wait for every plot. The plots
+    # are cached for the whole R process (bindCache): later sessions get them without drawing.
+    # bindCache tracks only its key, so cards_sent() is part of each plot's key.
+    cards_sent <- shiny::reactiveVal(FALSE)
+    after_cards <- function() shiny::req(cards_sent())
+    mark_cards_sent <- function() {
+      if (!shiny::isolate(cards_sent())) session$onFlushed(function() cards_sent(TRUE), once = TRUE)
+    }
+
     output$period <- shiny::renderUI({
       f <- filters()
       p <- sbw_previous_period(f$from, f$to)
@@ -59,6 +70,7 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
     })
 
     output$kpis <- shiny::renderUI({
+      on.exit(mark_cards_sent())
       if (empty()) return(sbw_empty_ui(ns("empty")))
       cc <- cards()
       tiles <- lapply(seq_len(nrow(cc)), function(i) {
@@ -77,6 +89,7 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
 
     ts_frame <- shiny::reactive(sbw_timeseries_frame(shiny::req(timeseries()), filters()$tz))
     output$timeseries <- shiny::renderPlot({
+      after_cards()
       need_data()
       d <- ts_frame()
       hourly <- inherits(d$time, "POSIXct")
@@ -87,7 +100,8 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
         ggplot2::labs(x = if (hourly) sprintf("hour (%s)", filters()$tz) else "day",
                       y = if (hourly) "events per hour" else "events per day") +
         ggplot2::theme_minimal(base_size = 13)
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("timeseries", cards_sent(), ts_frame(), filters()$tz)
 
     sbw_bar_plot <- function(d, fill) {
       ggplot2::ggplot(d, ggplot2::aes(value, label)) +
@@ -97,20 +111,26 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
         ggplot2::theme_minimal(base_size = 13)
     }
     output$event_types_plot <- shiny::renderPlot({
+      after_cards()
       need_data()
       sbw_bar_plot(sbw_top_bars(shiny::req(event_types()), "event_name", "events", 10L), "#6f42c1")
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("event_types", cards_sent(), event_types())
     output$login_states_plot <- shiny::renderPlot({
+      after_cards()
       need_data()
       sbw_bar_plot(sbw_top_bars(shiny::req(login_states()), "login_state", "events", 4L), "#00a37a")
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("login_states", cards_sent(), login_states())
     output$event_types <- sbw_render_dt({
+      after_cards()
       need_data()
       sbw_datatable(sbw_columns(shiny::req(event_types()),
                                 c(event_name = "Event", events = "Events", share = "Share %")),
                     pct = "Share %", page_length = 10)
     })
     output$login_states <- sbw_render_dt({
+      after_cards()
       need_data()
       sbw_datatable(sbw_columns(shiny::req(login_states()),
                                 c(login_state = "Login state", events = "Events", share = "Share %")),

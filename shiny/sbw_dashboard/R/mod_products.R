@@ -69,12 +69,14 @@ mod_products_server <- function(id, client, filters, refresh, status) {
       df <- shiny::req(categories())
       need_rows(df)
       group_plot(df, "#fd7e14")
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("categories", categories())
     output$brands_plot <- shiny::renderPlot({
       df <- shiny::req(brands())
       need_rows(df)
       group_plot(df, "#20c997")
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("brands", brands())
     output$categories <- sbw_render_dt({
       df <- shiny::req(categories())
       need_rows(df)

@@ -80,7 +80,8 @@ mod_sessions_server <- function(id, client, filters, refresh, status, per_page =
         ggplot2::scale_y_continuous(labels = fmt_int) +
         ggplot2::labs(x = "duration", y = "sessions") +
         ggplot2::theme_minimal(base_size = 13)
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("durations", durations())
     output$durations <- sbw_render_dt({
       need_data()
       sbw_datatable(sbw_columns(shiny::req(durations()),

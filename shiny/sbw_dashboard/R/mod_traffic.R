@@ -32,7 +32,8 @@ mod_traffic_server <- function(id, client, filters, refresh, status) {
         ggplot2::labs(x = sprintf("hour (%s)", filters()$tz), y = NULL) +
         ggplot2::theme_minimal(base_size = 13) +
         ggplot2::theme(panel.grid = ggplot2::element_blank())
-    }, res = 96)
+    }, res = 96) |>
+      shiny::bindCache("heatmap", cells(), metric(), filters()$tz)
     output$csv_heatmap <- sbw_csv_download(client, status, "heatmap", "traffic/heatmap", query)
   })
 }

@@ -3,8 +3,9 @@
 test_that("app: the UI has the stable ids and classes", {
   env <- new.env(parent = globalenv())
   app <- sys.source(file.path(SBW_APP_DIR, "app.R"), envir = env)
-  expect_s3_class(env$ui, "shiny.tag.list")
-  html <- as.character(env$ui)
+  page <- env$sbw_page()
+  expect_s3_class(page, "shiny.tag.list")
+  html <- as.character(page)
   ids <- c("sbw-filters", "range", "login_state", "tz", "tabs",
            "overview-kpis", "overview-timeseries", "overview-event_types", "overview-login_states",
            "overview-csv_kpis", "overview-csv_timeseries", "overview-csv_event_types",
@@ -24,6 +25,25 @@ test_that("app: the UI has the stable ids and classes", {
     expect_match(html, sprintf('data-value="%s"', tab), fixed = TRUE)
   }
   expect_false(grepl('(src|href)="/', html)) # relative URLs only (served under a prefix)
+  # The default range ends on the day the page is built (the UI is a function of the request).
+  expect_match(html, sprintf('data-initial-date="%s"', format(sbw_today("UTC"))), fixed = TRUE)
+})
+
+test_that("app: the page is rendered once a day and served from memory", {
+  env <- new.env(parent = globalenv())
+  sys.source(file.path(SBW_APP_DIR, "app.R"), envir = env)
+  r1 <- env$ui(list())
+  expect_s3_class(r1, "httpResponse")
+  expect_equal(r1$status, 200L)
+  body <- paste(r1$content, collapse = "")
+  expect_match(body, "<!DOCTYPE html>", fixed = TRUE)
+  expect_match(body, 'id="overview-kpis"', fixed = TRUE)
+  expect_match(body, "shiny.min.js", fixed = TRUE) # Shiny's own scripts are in the page
+  expect_equal(env$sbw_page_cache$day, format(sbw_today("UTC")))
+  env$sbw_page_cache$html <- "cached" # a second request is answered from the cache
+  expect_equal(env$ui(list())$content, "cached")
+  env$sbw_page_cache$day <- "2000-01-01" # a new day renders again
+  expect_match(paste(env$ui(list())$content, collapse = ""), 'id="overview-kpis"', fixed = TRUE)
 })
 
 test_that("app: poll interval from SBW_DASHBOARD_POLL_S", {

@@ -34,7 +34,8 @@ test_that("overview: hours for a 2-day range, days for longer; breakdown paramet
   client <- overview_stub()
   f <- reactiveVal(fixture_filters())
   testServer(mod_overview_server, args = module_args(client, filters = f), {
-    session$flushReact()
+    session$flushReact() # the KPI cards
+    session$flushReact() # then the charts and tables
     expect_equal(client$last_query("timeseries")$interval, "hour")
     expect_equal(client$last_query("timeseries")$metric, "events")
     expect_true(inherits(ts_frame()$time, "POSIXct"))
@@ -56,7 +57,8 @@ test_that("overview: hours for a 2-day range, days for longer; breakdown paramet
 test_that("overview: an empty range shows 'No events in this range' instead of cards and charts", {
   client <- overview_stub(FX_KPIS_EMPTY)
   testServer(mod_overview_server, args = module_args(client), {
-    session$flushReact()
+    session$flushReact() # the KPI cards
+    session$flushReact() # then the charts and tables
     html <- output$kpis$html
     expect_match(html, 'id="[^"]*-empty" class="sbw-empty')
     expect_match(html, "No events in this range")
@@ -103,5 +105,19 @@ test_that("overview: CSV downloads fetch the same queries as CSV", {
     expect_equal(vapply(csv, function(c) c$path, ""), c("kpis", "breakdown"))
     expect_equal(csv[[1]]$query$compare, "previous_period")
     expect_equal(csv[[2]]$query$by, "event_name")
+  })
+})
+
+test_that("overview: the KPI cards are sent in a flush before the charts are drawn", {
+  client <- overview_stub()
+  testServer(mod_overview_server, args = module_args(client), {
+    expect_false(cards_sent())
+    session$flushReact()
+    expect_match(output$kpis$html, 'data-metric="events" data-value="16"')
+    expect_true(cards_sent()) # set once that flush went out
+    expect_error(output$event_types) # the tables wait for the next flush (req: silent error)
+    session$flushReact()
+    expect_match(output$event_types, "page_view")
+    expect_type(output$timeseries, "list") # the plot is drawn (then cached by its key)
   })
 })
