@@ -139,6 +139,7 @@ typedef struct {
     const char *data;
     size_t len;
     const sbw_limits_t *limits;
+    unsigned flags;
     sbw_body_t *out;
     size_t cap;
     bool parsed_any; /* some event was valid JSON */
@@ -225,6 +226,15 @@ static int add_event(split_t *s, size_t start, size_t end, int depth, int line)
         s->parsed_any = true;
         snprintf(msg, sizeof msg, "nesting deeper than %d levels", s->limits->max_depth);
         return reject(s, it, msg);
+    }
+    bool client_id;
+    if ((s->flags & SBW_BODY_VERBATIM) &&
+        sbw_event_scan(s->data + start, end - start, s->limits, &client_id) == 1) {
+        s->parsed_any = true;
+        it->verbatim = true;
+        it->client_sent_id = client_id;
+        s->out->accepted++;
+        return 0;
     }
     const char *pe = NULL;
     cJSON *obj = cJSON_ParseWithLengthOpts(s->data + start, end - start, &pe, 0);
@@ -353,9 +363,20 @@ static int split_ndjson(split_t *s, size_t p)
 int sbw_body_split(const char *data, size_t len, const sbw_limits_t *limits, sbw_body_t *out,
                    char *err, size_t errlen)
 {
+    return sbw_body_split_flags(data, len, limits, 0, out, err, errlen);
+}
+
+int sbw_body_split_flags(const char *data, size_t len, const sbw_limits_t *limits, unsigned flags,
+                         sbw_body_t *out, char *err, size_t errlen)
+{
     memset(out, 0, sizeof *out);
-    split_t s = {
-        .data = data, .len = len, .limits = limits, .out = out, .err = err, .errlen = errlen};
+    split_t s = {.data = data,
+                 .len = len,
+                 .limits = limits,
+                 .flags = flags,
+                 .out = out,
+                 .err = err,
+                 .errlen = errlen};
     int rc = 0;
     if (len > limits->max_body_bytes) {
         sbw_err_set(err, errlen, "body exceeds %zu bytes", limits->max_body_bytes);
