@@ -973,14 +973,23 @@ static bool sc_check_fields(vctx_t *c, const sval_t *slots, const field_t *field
 
 int sbw_event_scan(const char *src, size_t len, const sbw_limits_t *limits, bool *client_sent_id)
 {
+    size_t used;
+    return sbw_event_scan_prefix(src, len, limits, client_sent_id, &used) == 1 && used == len;
+}
+
+int sbw_event_scan_prefix(const char *src, size_t len, const sbw_limits_t *limits,
+                          bool *client_sent_id, size_t *used)
+{
     scan_t s;
     memset(&s, 0, sizeof s);
     s.p = src;
     s.end = src + len;
     s.limits = limits;
     *client_sent_id = false;
-    if (len == 0 || *src != '{' || !sc_object(&s, 1, LV_TOP) || s.p != s.end || s.ingest)
+    *used = 0;
+    if (len == 0 || *src != '{' || !sc_object(&s, 1, LV_TOP) || s.ingest)
         return 0;
+    *used = (size_t)(s.p - src);
     /* The event name: first_of(eventName, event_name), each present one checked. */
     bool named = false;
     for (int i = 0; i < (int)N_TOP; i++) {

@@ -62,6 +62,13 @@ __attribute__((warn_unused_result)) int sbw_event_scan(const char *src, size_t l
                                                        const sbw_limits_t *limits,
                                                        bool *client_sent_id);
 
+/* sbw_event_scan of the object that starts at src[0], wherever it ends: returns 1 with *used =
+ * its length (the bytes after it are not looked at), or 0. For strict JSON the end is the one
+ * sbw_body_scan_value finds, so a body splitter can scan each event once. */
+__attribute__((warn_unused_result)) int sbw_event_scan_prefix(const char *src, size_t len,
+                                                              const sbw_limits_t *limits,
+                                                              bool *client_sent_id, size_t *used);
+
 /* Tri-state boolean for columns that may be unknown. */
 typedef enum { SBW_TRI_UNKNOWN = -1, SBW_TRI_FALSE = 0, SBW_TRI_TRUE = 1 } sbw_tri_t;
 

@@ -392,20 +392,12 @@ START_TEST(fuzz_soundness)
 }
 END_TEST
 
-/* The verbatim split accepts the same events with the same errors as the plain one. */
-START_TEST(verbatim_split_matches_the_plain_split_on_every_fixture)
+/* Splits body both ways and asserts the same outcome; returns the verbatim items. */
+static size_t compare_splits(const char *name, const char *body, size_t len, const sbw_limits_t *lp)
 {
-    sbw_limits_t l;
-    sbw_limits_init(&l);
-    char **names = NULL;
-    size_t n = sbw_test_fixture_list("contract", ".in.json", &names);
-    ck_assert_uint_gt(n, 30);
+    sbw_limits_t l = *lp;
     size_t verbatim = 0;
-    for (size_t i = 0; i < n; i++) {
-        char rel[512];
-        snprintf(rel, sizeof rel, "contract/%s", names[i]);
-        size_t len;
-        char *body = sbw_test_fixture(rel, &len);
+    {
         sbw_body_t a, b;
         char ea[512] = "", eb[512] = "";
         int ra = sbw_body_split(body, len, &l, &a, ea, sizeof ea);
@@ -419,7 +411,7 @@ START_TEST(verbatim_split_matches_the_plain_split_on_every_fixture)
             for (size_t k = 0; k < a.count; k++) {
                 sbw_body_item_t *x = &a.items[k], *y = &b.items[k];
                 ck_assert_msg((x->obj != NULL) == (y->obj != NULL || y->verbatim), "%s item %zu",
-                              names[i], k);
+                              name, k);
                 ck_assert(!x->verbatim);
                 ck_assert(!(y->verbatim && (y->obj || y->error)));
                 ck_assert_str_eq(x->error ? x->error : "", y->error ? y->error : "");
@@ -435,11 +427,55 @@ START_TEST(verbatim_split_matches_the_plain_split_on_every_fixture)
             sbw_body_cleanup(&a);
             sbw_body_cleanup(&b);
         }
+    }
+    return verbatim;
+}
+
+/* The verbatim split accepts the same events with the same errors as the plain one. */
+START_TEST(verbatim_split_matches_the_plain_split_on_every_fixture)
+{
+    sbw_limits_t l;
+    sbw_limits_init(&l);
+    char **names = NULL;
+    size_t n = sbw_test_fixture_list("contract", ".in.json", &names);
+    ck_assert_uint_gt(n, 30);
+    size_t verbatim = 0;
+    for (size_t i = 0; i < n; i++) {
+        char rel[512];
+        snprintf(rel, sizeof rel, "contract/%s", names[i]);
+        size_t len;
+        char *body = sbw_test_fixture(rel, &len);
+        verbatim += compare_splits(names[i], body, len, &l);
         free(body);
         free(names[i]);
     }
     free(names);
     ck_assert_uint_gt(verbatim, 30); /* the fast path is really taken */
+
+    static const char *bodies[] = {
+        "{\"eventName\":\"a\"}",
+        "  {\"eventName\":\"a\"}  \n",
+        "\xEF\xBB\xBF{\"eventName\":\"a\"}",
+        "{\"eventName\":\"a\"} x",
+        "{\"eventName\":\"a\"}{\"eventName\":\"b\"}",
+        "{\"eventName\":\"a\"} {\"eventName\":\"b c\"}\r\n{\"eventName\":\"c\"}\r\n\r\n",
+        "{\"eventName\":\"a\"}\n{\"eventName\":\n\"b\"}\n[1]\n{\"eventName\":\"d\"}",
+        "[{\"eventName\":\"a\"} , {\"eventName\":1},{\"eventName\":\"c\"}]",
+        "[{\"eventName\":\"a\"},{\"eventName\":\"b\"}",
+        "[{\"eventName\":\"a\"}{\"eventName\":\"b\"}]",
+        "[{\"eventName\":\"a\"}] x",
+        "[{\"eventName\":\"a\",\"_ingest\":{}},{\"eventName\":\"b\"}]",
+        "[{\"eventName\":\"a\"},{\"eventName\":\"b\"},{\"eventName\":\"c\"},{\"eventName\":\"d\"}]",
+        "{\"eventName\":\"a\",\"x\":\"0123456789012345678901234567890123456789\"}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        compare_splits(bodies[i], bodies[i], strlen(bodies[i]), &l);
+    /* Limits: 3 events at most, 40 bytes per event. */
+    sbw_limits_t small = l;
+    small.max_events = 3;
+    small.max_event_bytes = 40;
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        compare_splits(bodies[i], bodies[i], strlen(bodies[i]), &small);
 }
 END_TEST
 
