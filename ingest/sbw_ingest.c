@@ -25,6 +25,7 @@ void sbw_ingest_config_init(sbw_ingest_config_t *cfg)
     sbw_limits_init(&cfg->limits);
     snprintf(cfg->origins[0], sizeof cfg->origins[0], "*");
     cfg->n_origins = 1;
+    cfg->verbatim = 1;
 }
 
 int sbw_ingest_config_origins(sbw_ingest_config_t *cfg, const char *list, char *err,
@@ -258,7 +259,8 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
         len = out_len;
     }
 
-    int rc = sbw_body_split(body, len, &cfg->limits, &parsed, err, sizeof err);
+    int rc = sbw_body_split_flags(body, len, &cfg->limits, cfg->verbatim ? SBW_BODY_VERBATIM : 0,
+                                  &parsed, err, sizeof err);
     if (rc == SBW_BODY_ENOMEM) {
         fail(r, 500, "Internal error", NULL);
         goto out;
@@ -268,7 +270,6 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
         goto out;
     }
 
-    rejected = cJSON_CreateArray();
     char ts_err[256];
     sbw_ingest_meta_t meta = {.received_at_ms = req->received_at_ms,
                               .source_ip = req->source_ip,
@@ -279,17 +280,19 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
                               .path = ROUTE};
     for (size_t i = 0; i < parsed.count; i++) {
         sbw_body_item_t *it = &parsed.items[i];
-        if (it->obj) {
+        if (it->obj || it->verbatim) {
             int ok;
-            if (!cJSON_GetObjectItemCaseSensitive(it->obj, "_ingest") &&
-                splice_ok(body + it->offset, it->length)) {
+            if (it->verbatim || (!cJSON_GetObjectItemCaseSensitive(it->obj, "_ingest") &&
+                                 splice_ok(body + it->offset, it->length))) {
                 if (!ingest_txt && render_ingest(&meta, &cfg->limits, &ingest_txt, ts_err,
                                                  sizeof ts_err) != 0) {
                     fail(r, 500, "Internal error", NULL);
                     goto out;
                 }
+                int server_id = it->verbatim ? !it->client_sent_id
+                                             : !sbw_enrich_client_sent_id(it->obj);
                 ok = splice_line(&lines, body + it->offset, it->length, ingest_txt,
-                                 !sbw_enrich_client_sent_id(it->obj)) == 0;
+                                 server_id) == 0;
                 if (!ok)
                     snprintf(ts_err, sizeof ts_err, "out of memory");
             } else {
@@ -309,6 +312,8 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
             it->error = strdup(ts_err);
         }
         r->events_rejected++;
+        if (!rejected)
+            rejected = cJSON_CreateArray();
         cJSON *rej = cJSON_CreateObject();
         cJSON_AddNumberToObject(rej, "index", it->index);
         cJSON_AddStringToObject(rej, "error", it->error ? it->error : "rejected");
@@ -316,6 +321,8 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
     }
 
     if (r->events_accepted == 0) {
+        if (!rejected)
+            rejected = cJSON_CreateArray();
         const char *first = parsed.count && parsed.items[0].error ? parsed.items[0].error
                                                                  : "no valid events";
         fail(r, 400, first, parsed.shape == SBW_BODY_OBJECT ? NULL : rejected);
@@ -336,6 +343,21 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
         goto out;
     }
 
+    /* The usual answers without a tree (the same bytes cJSON prints). */
+    if (parsed.shape == SBW_BODY_OBJECT || !rejected) {
+        char ok[80];
+        int n = parsed.shape == SBW_BODY_OBJECT
+                    ? snprintf(ok, sizeof ok, "{\"success\":true}")
+                    : snprintf(ok, sizeof ok, "{\"success\":true,\"accepted\":%zu,\"rejected\":[]}",
+                               r->events_accepted);
+        r->status = 200;
+        r->content_type = "application/json";
+        r->body = strdup(ok);
+        r->body_len = r->body ? (size_t)n : 0;
+        if (!r->body)
+            fail(r, 500, "Internal error", NULL);
+        goto out;
+    }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddTrueToObject(root, "success");
     if (parsed.shape != SBW_BODY_OBJECT) {

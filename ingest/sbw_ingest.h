@@ -23,6 +23,10 @@ typedef struct {
      * "https://shop.example". Empty list: no CORS headers at all. */
     char origins[SBW_INGEST_MAX_ORIGINS][256];
     int n_origins;
+    /* 1 (default): events that sbw_event_scan vouches for are stored as the client's bytes plus
+     * "_ingest" without building a tree; 0: every event is parsed with cJSON (same result,
+     * slower; kept for comparisons in tests and benchmarks). */
+    int verbatim;
 } sbw_ingest_config_t;
 
 typedef struct {

@@ -139,6 +139,7 @@ typedef struct {
     const char *data;
     size_t len;
     const sbw_limits_t *limits;
+    unsigned flags;
     sbw_body_t *out;
     size_t cap;
     bool parsed_any; /* some event was valid JSON */
@@ -253,6 +254,40 @@ static int add_event(split_t *s, size_t start, size_t end, int depth, int line)
     return 0;
 }
 
+/* The verbatim fast path for the event starting at data[start] and ending before limit: when
+ * sbw_event_scan_prefix vouches for it (and it is within max_event_bytes) it is added as a
+ * verbatim item, *end is set and 1 returned; 0 when the caller must scan and parse it as usual;
+ * < 0 on a whole-body error (too many events, out of memory). */
+static int add_verbatim(split_t *s, size_t start, size_t used, int line, bool cid)
+{
+    int rc = too_many(s);
+    if (rc != 0)
+        return rc;
+    sbw_body_item_t *it = new_item(s, start, used, line);
+    if (!it)
+        return SBW_BODY_ENOMEM;
+    it->verbatim = true;
+    it->client_sent_id = cid;
+    s->parsed_any = true;
+    s->out->accepted++;
+    return 0;
+}
+
+static int try_verbatim(split_t *s, size_t start, size_t limit, int line, size_t *end)
+{
+    size_t used;
+    bool cid;
+    if (!(s->flags & SBW_BODY_VERBATIM) || s->data[start] != '{' ||
+        sbw_event_scan_prefix(s->data + start, limit - start, s->limits, &cid, &used) != 1 ||
+        used > s->limits->max_event_bytes)
+        return 0;
+    int rc = add_verbatim(s, start, used, line, cid);
+    if (rc != 0)
+        return rc;
+    *end = start + used;
+    return 1;
+}
+
 static size_t skip_ws(const char *d, size_t i, size_t len)
 {
     while (i < len && is_ws(d[i]))
@@ -278,15 +313,20 @@ static int split_array(split_t *s, size_t p)
     for (;;) {
         size_t end, at;
         int depth;
-        int rc = sbw_body_scan_value(d, len, pos, &end, &depth, &at);
-        if (rc == -2)
-            return SBW_BODY_ENOMEM;
-        if (rc != 0) {
-            sbw_err_set(s->err, s->errlen, "invalid JSON at byte %zu", at);
-            return SBW_BODY_EINVAL;
-        }
-        if ((rc = add_event(s, pos, end, depth, 0)) != 0)
+        int rc = pos < len ? try_verbatim(s, pos, len, 0, &end) : 0;
+        if (rc < 0)
             return rc;
+        if (rc == 0) {
+            rc = sbw_body_scan_value(d, len, pos, &end, &depth, &at);
+            if (rc == -2)
+                return SBW_BODY_ENOMEM;
+            if (rc != 0) {
+                sbw_err_set(s->err, s->errlen, "invalid JSON at byte %zu", at);
+                return SBW_BODY_EINVAL;
+            }
+            if ((rc = add_event(s, pos, end, depth, 0)) != 0)
+                return rc;
+        }
         pos = skip_ws(d, end, len);
         if (pos < len && d[pos] == ',') {
             pos = skip_ws(d, pos + 1, len);
@@ -327,7 +367,14 @@ static int split_ndjson(split_t *s, size_t p)
                 break;
             size_t end, at;
             int depth;
-            int rc = sbw_body_scan_value(d, le, pos, &end, &depth, &at);
+            int rc = try_verbatim(s, pos, le, line, &end);
+            if (rc < 0)
+                return rc;
+            if (rc == 1) {
+                pos = end;
+                continue;
+            }
+            rc = sbw_body_scan_value(d, le, pos, &end, &depth, &at);
             if (rc == -2)
                 return SBW_BODY_ENOMEM;
             if (rc != 0) {
@@ -353,9 +400,20 @@ static int split_ndjson(split_t *s, size_t p)
 int sbw_body_split(const char *data, size_t len, const sbw_limits_t *limits, sbw_body_t *out,
                    char *err, size_t errlen)
 {
+    return sbw_body_split_flags(data, len, limits, 0, out, err, errlen);
+}
+
+int sbw_body_split_flags(const char *data, size_t len, const sbw_limits_t *limits, unsigned flags,
+                         sbw_body_t *out, char *err, size_t errlen)
+{
     memset(out, 0, sizeof *out);
-    split_t s = {
-        .data = data, .len = len, .limits = limits, .out = out, .err = err, .errlen = errlen};
+    split_t s = {.data = data,
+                 .len = len,
+                 .limits = limits,
+                 .flags = flags,
+                 .out = out,
+                 .err = err,
+                 .errlen = errlen};
     int rc = 0;
     if (len > limits->max_body_bytes) {
         sbw_err_set(err, errlen, "body exceeds %zu bytes", limits->max_body_bytes);
@@ -369,8 +427,15 @@ int sbw_body_split(const char *data, size_t len, const sbw_limits_t *limits, sbw
         sbw_err_set(err, errlen, "body is empty");
         return SBW_BODY_EINVAL;
     }
+    size_t vlen;
+    bool cid;
     if (data[p] == '[') {
         rc = split_array(&s, p);
+    } else if ((flags & SBW_BODY_VERBATIM) && data[p] == '{' &&
+               sbw_event_scan_prefix(data + p, len - p, limits, &cid, &vlen) == 1 &&
+               vlen <= limits->max_event_bytes && skip_ws(data, p + vlen, len) == len) {
+        out->shape = SBW_BODY_OBJECT;
+        rc = add_verbatim(&s, p, vlen, 0, cid);
     } else {
         size_t end, at;
         int depth;

@@ -15,6 +15,7 @@
 #ifndef SBW_BODY_H
 #define SBW_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -24,18 +25,21 @@
 typedef enum { SBW_BODY_OBJECT = 1, SBW_BODY_ARRAY, SBW_BODY_NDJSON } sbw_body_shape_t;
 
 typedef struct {
-    cJSON *obj;    /* the validated event object (owned), NULL when rejected */
+    cJSON *obj;    /* the validated event object (owned), NULL when rejected or verbatim */
     char *error;   /* why it was rejected (owned), NULL when accepted */
     int index;     /* 0-based position among the body's events */
     int line;      /* 1-based line in an NDJSON body, 0 for the other shapes */
     size_t offset; /* where the event's source starts in the body */
     size_t length; /* bytes of its source */
+    bool verbatim; /* accepted by sbw_event_scan (SBW_BODY_VERBATIM): no obj, no error; its
+                      source bytes are the valid event, on one line, without "_ingest" */
+    bool client_sent_id; /* verbatim only: it carries a non-empty eventId/event_id */
 } sbw_body_item_t;
 
 typedef struct {
     sbw_body_shape_t shape;
     size_t count;           /* items, accepted and rejected, in body order */
-    size_t accepted;        /* items with obj != NULL */
+    size_t accepted;        /* items with obj != NULL or verbatim */
     sbw_body_item_t *items; /* owned */
 } sbw_body_t;
 
@@ -52,6 +56,18 @@ typedef struct {
 __attribute__((warn_unused_result)) int sbw_body_split(const char *data, size_t len,
                                                        const sbw_limits_t *limits, sbw_body_t *out,
                                                        char *err, size_t errlen);
+
+/* Flags of sbw_body_split_flags. SBW_BODY_VERBATIM: an event that sbw_event_scan accepts is not
+ * parsed into a tree; its item is marked verbatim (obj and error NULL). Events the scan cannot
+ * vouch for are parsed and validated as usual, so what is accepted and every error message are
+ * the same with or without the flag. */
+#define SBW_BODY_VERBATIM 1u
+
+/* sbw_body_split with flags (0 behaves exactly as sbw_body_split). */
+__attribute__((warn_unused_result)) int sbw_body_split_flags(const char *data, size_t len,
+                                                             const sbw_limits_t *limits,
+                                                             unsigned flags, sbw_body_t *out,
+                                                             char *err, size_t errlen);
 
 /* Frees the items and empties *b. Accepts NULL and an empty or already cleaned body. */
 void sbw_body_cleanup(sbw_body_t *b);

@@ -488,6 +488,68 @@ static uint64_t name_bit(const char *s)
     return 1ull << (((unsigned)(unsigned char)s[0] * 31u + (unsigned)strlen(s)) % 64u);
 }
 
+/* Type check of one known member's value v (not null). */
+static int check_field(vctx_t *c, const field_t *f, const cJSON *v, const char *prefix)
+{
+    switch (f->type) {
+    case F_NAME:
+        break; /* checked by the caller */
+    case F_STRING:
+    case F_URL:
+        if (!cJSON_IsString(v)) {
+            sbw_err_set(c->err, c->errlen, "%s%s: expected a string, got %s", prefix, f->name,
+                    type_name(v));
+            return -1;
+        }
+        break;
+    case F_BOOL:
+        if (!cJSON_IsBool(v)) {
+            sbw_err_set(c->err, c->errlen, "%s%s: expected true, false or null, got %s", prefix,
+                    f->name, type_name(v));
+            return -1;
+        }
+        break;
+    case F_TIME: {
+        int64_t ms;
+        if (cJSON_IsString(v) && v->valuestring[0] == '\0')
+            break; /* "" counts as null */
+        if (sbw_event_time_value(v, &ms) != 0) {
+            sbw_err_set(c->err, c->errlen, "%s%s: expected an ISO 8601 time or epoch milliseconds",
+                    prefix, f->name);
+            return -1;
+        }
+        break;
+    }
+    case F_PRICE: {
+        char txt[64];
+        if (cJSON_IsString(v) && v->valuestring[0] == '\0')
+            break; /* "" counts as null */
+        if (cJSON_IsNumber(v) && fabs(v->valuedouble) <= SBW_EVENT_NUMBER_MAX)
+            break; /* the common case; no need to render it here */
+        int rc = sbw_event_decimal(v, txt, sizeof txt);
+        if (rc == -2) {
+            sbw_err_set(c->err, c->errlen, "%s%s: number out of range (limit 1e15)", prefix,
+                    f->name);
+            return -1;
+        }
+        if (rc != 0) {
+            sbw_err_set(c->err, c->errlen, "%s%s: expected a number, got %s", prefix, f->name,
+                    cJSON_IsString(v) ? "a non-numeric string" : type_name(v));
+            return -1;
+        }
+        break;
+    }
+    case F_OBJECT:
+        if (!cJSON_IsObject(v)) {
+            sbw_err_set(c->err, c->errlen, "%s%s: expected an object or null, got %s", prefix,
+                    f->name, type_name(v));
+            return -1;
+        }
+        break;
+    }
+    return 0;
+}
+
 static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, const char *prefix)
 {
     uint64_t present = 0;
@@ -500,62 +562,8 @@ static int check_fields(vctx_t *c, const cJSON *obj, const field_t *fields, cons
         const cJSON *v = member(obj, f->name);
         if (!v || cJSON_IsNull(v))
             continue;
-        switch (f->type) {
-        case F_NAME:
-            break; /* checked by the caller */
-        case F_STRING:
-        case F_URL:
-            if (!cJSON_IsString(v)) {
-                sbw_err_set(c->err, c->errlen, "%s%s: expected a string, got %s", prefix, f->name,
-                        type_name(v));
-                return -1;
-            }
-            break;
-        case F_BOOL:
-            if (!cJSON_IsBool(v)) {
-                sbw_err_set(c->err, c->errlen, "%s%s: expected true, false or null, got %s", prefix,
-                        f->name, type_name(v));
-                return -1;
-            }
-            break;
-        case F_TIME: {
-            int64_t ms;
-            if (cJSON_IsString(v) && v->valuestring[0] == '\0')
-                break; /* "" counts as null */
-            if (sbw_event_time_value(v, &ms) != 0) {
-                sbw_err_set(c->err, c->errlen, "%s%s: expected an ISO 8601 time or epoch milliseconds",
-                        prefix, f->name);
-                return -1;
-            }
-            break;
-        }
-        case F_PRICE: {
-            char txt[64];
-            if (cJSON_IsString(v) && v->valuestring[0] == '\0')
-                break; /* "" counts as null */
-            if (cJSON_IsNumber(v) && fabs(v->valuedouble) <= SBW_EVENT_NUMBER_MAX)
-                break; /* the common case; no need to render it here */
-            int rc = sbw_event_decimal(v, txt, sizeof txt);
-            if (rc == -2) {
-                sbw_err_set(c->err, c->errlen, "%s%s: number out of range (limit 1e15)", prefix,
-                        f->name);
-                return -1;
-            }
-            if (rc != 0) {
-                sbw_err_set(c->err, c->errlen, "%s%s: expected a number, got %s", prefix, f->name,
-                        cJSON_IsString(v) ? "a non-numeric string" : type_name(v));
-                return -1;
-            }
-            break;
-        }
-        case F_OBJECT:
-            if (!cJSON_IsObject(v)) {
-                sbw_err_set(c->err, c->errlen, "%s%s: expected an object or null, got %s", prefix,
-                        f->name, type_name(v));
-                return -1;
-            }
-            break;
-        }
+        if (check_field(c, f, v, prefix) != 0)
+            return -1;
     }
     return 0;
 }
@@ -588,6 +596,424 @@ int sbw_event_validate(const cJSON *obj, const sbw_limits_t *limits, char *err, 
     if (cJSON_IsObject(element) && check_fields(&c, element, element_fields, "element.") != 0)
         return -1;
     return 0;
+}
+
+/* ---- verbatim scan --------------------------------------------------------------------- */
+
+/* The first occurrence of a known member, as the scan saw it. */
+typedef struct {
+    const char *s; /* value bytes (a string: between the quotes) */
+    size_t n;
+    int type;      /* cJSON_String, cJSON_Number, ... ; 0: absent */
+    bool escaped;  /* a string with backslash escapes */
+} sval_t;
+
+#define N_TOP (sizeof top_fields / sizeof *top_fields - 1)
+#define N_PRODUCT (sizeof product_fields / sizeof *product_fields - 1)
+#define N_ELEMENT (sizeof element_fields / sizeof *element_fields - 1)
+#define SCAN_MAX_DEPTH 64 /* hard bound of the scan's recursion, whatever the limits say */
+
+typedef struct {
+    const char *p, *end;
+    const sbw_limits_t *limits;
+    sval_t top[N_TOP], product[N_PRODUCT], element[N_ELEMENT];
+    bool seen_product, seen_element, ingest;
+} scan_t;
+
+enum { LV_NONE, LV_TOP, LV_PRODUCT, LV_ELEMENT };
+
+static void sc_ws(scan_t *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
+        s->p++;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* A string at s->p (the opening quote). Accepts only what cJSON reads to the same text that
+ * sbw_event_validate checks: no raw control characters, only standard escapes, no \u0000 and
+ * no unpaired surrogate; member names (key) without escapes. The unescaped length must be
+ * within max and the text valid UTF-8 (checked on the raw bytes: escapes are ASCII and
+ * produce whole characters, so the raw text is valid exactly when the unescaped one is). */
+static bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
+{
+    const char *p = s->p + 1, *end = s->end;
+    size_t saved = 0; /* raw bytes minus unescaped bytes */
+    bool high = false, esc = false;
+    for (;;) {
+        /* Eight bytes at a time while none is '"', '\\' or a control character. */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+            if (special & highs)
+                break;
+            high |= (w & highs) != 0;
+            p += 8;
+        }
+        while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\') {
+            high |= (unsigned char)*p >= 0x80;
+            p++;
+        }
+        if (p >= end || (unsigned char)*p < 0x20)
+            return false;
+        if (*p == '"')
+            break;
+        if (key || end - p < 2) /* a backslash */
+            return false;
+        esc = true;
+        char e = p[1];
+        if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+            e == 't') {
+            saved += 1;
+            p += 2;
+            continue;
+        }
+        if (e != 'u' || end - p < 6)
+            return false;
+        int cp = hex4(p + 2);
+        if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+            return false; /* \u0000 would cut the C string; a lone low surrogate is an error */
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
+                return false;
+            int lo = hex4(p + 8);
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return false;
+            saved += 12 - 4;
+            p += 12;
+            continue;
+        }
+        saved += 6 - (cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3);
+        p += 6;
+    }
+    const char *start = s->p + 1;
+    size_t raw = (size_t)(p - start);
+    if (raw - saved > max || (high && !sbw_utf8_valid(start, raw, NULL)))
+        return false;
+    out->s = start;
+    out->n = raw;
+    out->type = cJSON_String;
+    out->escaped = esc;
+    s->p = p + 1;
+    return true;
+}
+
+/* A number in strict JSON syntax, at most 60 bytes (cJSON reads the same text with strtod);
+ * with an exponent it must be finite. */
+static bool sc_number(scan_t *s, sval_t *out)
+{
+    const char *p = s->p, *end = s->end;
+    bool exp = false;
+    if (p < end && *p == '-')
+        p++;
+    if (p < end && *p == '0') {
+        p++;
+    } else if (p < end && *p >= '1' && *p <= '9') {
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    } else {
+        return false;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (!(p < end && *p >= '0' && *p <= '9'))
+            return false;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        exp = true;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!(p < end && *p >= '0' && *p <= '9'))
+            return false;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    size_t n = (size_t)(p - s->p);
+    if (n > 60)
+        return false;
+    if (exp) {
+        char buf[64];
+        memcpy(buf, s->p, n);
+        buf[n] = '\0';
+        if (!isfinite(strtod(buf, NULL)))
+            return false;
+    }
+    out->s = s->p;
+    out->n = n;
+    out->type = cJSON_Number;
+    out->escaped = false;
+    s->p = p;
+    return true;
+}
+
+static bool sc_literal(scan_t *s, const char *word, int type, sval_t *out)
+{
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return false;
+    out->s = s->p;
+    out->n = n;
+    out->type = type;
+    out->escaped = false;
+    s->p += n;
+    return true;
+}
+
+/* Is the member name k[0..n) (raw bytes, no NUL among them) equal to name? */
+static bool name_eq(const char *name, const char *k, size_t n)
+{
+    size_t j = 0;
+    while (j < n && name[j] == k[j])
+        j++;
+    return j == n && name[n] == '\0';
+}
+
+static int field_index(const field_t *fields, const char *k, size_t n)
+{
+    for (int i = 0; fields[i].name; i++)
+        if (fields[i].name[0] == k[0] && name_eq(fields[i].name, k, n))
+            return i;
+    return -1;
+}
+
+#define key_is(k, lit) ((k)->n == sizeof(lit) - 1 && memcmp((k)->s, lit, sizeof(lit) - 1) == 0)
+
+static bool sc_value(scan_t *s, int depth, size_t str_max, int level, sval_t *out);
+
+/* An object at s->p ('{') of the given depth; level says which member table it fills. */
+static bool sc_object(scan_t *s, int depth, int level)
+{
+    if (depth > s->limits->max_depth || depth > SCAN_MAX_DEPTH)
+        return false;
+    sval_t *slots = level == LV_TOP       ? s->top
+                    : level == LV_PRODUCT ? s->product
+                    : level == LV_ELEMENT ? s->element
+                                          : NULL;
+    const field_t *fields = level == LV_TOP       ? top_fields
+                            : level == LV_PRODUCT ? product_fields
+                                                  : element_fields;
+    s->p++;
+    sc_ws(s);
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return true;
+    }
+    for (;;) {
+        sval_t k, v;
+        if (s->p >= s->end || *s->p != '"' ||
+            !sc_string(s, s->limits->max_string_bytes, true, &k))
+            return false;
+        sc_ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            return false;
+        s->p++;
+        sc_ws(s);
+        size_t max = s->limits->max_string_bytes;
+        int child = LV_NONE;
+        if (level == LV_TOP) {
+            if (key_is(&k, "pageUrl") || key_is(&k, "page_url") || key_is(&k, "referrer"))
+                max = s->limits->max_url_bytes;
+            else if (key_is(&k, "_ingest"))
+                s->ingest = true;
+            else if (key_is(&k, "product") && !s->seen_product) {
+                s->seen_product = true;
+                child = LV_PRODUCT;
+            } else if (key_is(&k, "element") && !s->seen_element) {
+                s->seen_element = true;
+                child = LV_ELEMENT;
+            }
+        }
+        if (!sc_value(s, depth + 1, max, child, &v))
+            return false;
+        if (slots && k.n > 0) {
+            int i = field_index(fields, k.s, k.n);
+            if (i >= 0 && slots[i].type == 0) /* cJSON finds the first of duplicate members */
+                slots[i] = v;
+        }
+        sc_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            sc_ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool sc_array(scan_t *s, int depth)
+{
+    if (depth > s->limits->max_depth || depth > SCAN_MAX_DEPTH)
+        return false;
+    s->p++;
+    sc_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return true;
+    }
+    for (;;) {
+        sval_t v;
+        if (!sc_value(s, depth + 1, s->limits->max_string_bytes, LV_NONE, &v))
+            return false;
+        sc_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            sc_ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool sc_value(scan_t *s, int depth, size_t str_max, int level, sval_t *out)
+{
+    if (s->p >= s->end)
+        return false;
+    const char *start = s->p;
+    switch (*s->p) {
+    case '"':
+        return sc_string(s, str_max, false, out);
+    case '{':
+        if (!sc_object(s, depth, level))
+            return false;
+        out->type = cJSON_Object;
+        break;
+    case '[':
+        if (!sc_array(s, depth))
+            return false;
+        out->type = cJSON_Array;
+        break;
+    case 't':
+        return sc_literal(s, "true", cJSON_True, out);
+    case 'f':
+        return sc_literal(s, "false", cJSON_False, out);
+    case 'n':
+        return sc_literal(s, "null", cJSON_NULL, out);
+    default:
+        return sc_number(s, out);
+    }
+    out->s = start;
+    out->n = (size_t)(s->p - start);
+    out->escaped = false;
+    return true;
+}
+
+/* The cJSON node cJSON would have built for a scanned value, as far as the contract's checks
+ * read it (type, valuestring, valuedouble). buf (64 bytes) holds the text. Returns false when
+ * the text is not available: escaped or longer than 60 bytes (the caller falls back). */
+static bool sval_node(const sval_t *v, cJSON *node, char buf[64])
+{
+    memset(node, 0, sizeof *node);
+    node->type = v->type;
+    if (v->type != cJSON_String && v->type != cJSON_Number)
+        return true;
+    if (v->escaped || v->n > 60)
+        return false;
+    memcpy(buf, v->s, v->n);
+    buf[v->n] = '\0';
+    if (v->type == cJSON_String)
+        node->valuestring = buf;
+    else
+        node->valuedouble = strtod(buf, NULL);
+    return true;
+}
+
+/* check_fields over the scanned first occurrences. */
+static bool sc_check_fields(vctx_t *c, const sval_t *slots, const field_t *fields)
+{
+    for (int i = 0; fields[i].name; i++) {
+        const sval_t *v = &slots[i];
+        if (v->type == 0 || v->type == cJSON_NULL)
+            continue;
+        if (fields[i].type == F_STRING || fields[i].type == F_URL) {
+            if (v->type != cJSON_String)
+                return false;
+            continue;
+        }
+        if (fields[i].type == F_PRICE && v->type == cJSON_Number &&
+            v->n <= 15 && !memchr(v->s, '.', v->n) && !memchr(v->s, 'e', v->n) &&
+            !memchr(v->s, 'E', v->n))
+            continue; /* at most 15 digits, no fraction or exponent: within 1e15 */
+        cJSON node;
+        char buf[64];
+        if (!sval_node(v, &node, buf) || check_field(c, &fields[i], &node, "") != 0)
+            return false;
+    }
+    return true;
+}
+
+int sbw_event_scan(const char *src, size_t len, const sbw_limits_t *limits, bool *client_sent_id)
+{
+    size_t used;
+    return sbw_event_scan_prefix(src, len, limits, client_sent_id, &used) == 1 && used == len;
+}
+
+int sbw_event_scan_prefix(const char *src, size_t len, const sbw_limits_t *limits,
+                          bool *client_sent_id, size_t *used)
+{
+    scan_t s;
+    memset(&s, 0, sizeof s);
+    s.p = src;
+    s.end = src + len;
+    s.limits = limits;
+    *client_sent_id = false;
+    *used = 0;
+    if (len == 0 || *src != '{' || !sc_object(&s, 1, LV_TOP) || s.ingest)
+        return 0;
+    *used = (size_t)(s.p - src);
+    /* The event name: first_of(eventName, event_name), each present one checked. */
+    bool named = false;
+    for (int i = 0; i < (int)N_TOP; i++) {
+        if (top_fields[i].type != F_NAME || s.top[i].type == 0 || s.top[i].type == cJSON_NULL)
+            continue;
+        cJSON node;
+        char buf[64];
+        if (!sval_node(&s.top[i], &node, buf) ||
+            check_name(&node, top_fields[i].name, NULL, 0) != 0)
+            return 0;
+        named = true;
+    }
+    vctx_t c = {.limits = limits, .err = NULL, .errlen = 0};
+    if (!named || !sc_check_fields(&c, s.top, top_fields))
+        return 0;
+    int ip = field_index(top_fields, "product", 7), ie = field_index(top_fields, "element", 7);
+    if (s.top[ip].type == cJSON_Object && !sc_check_fields(&c, s.product, product_fields))
+        return 0;
+    if (s.top[ie].type == cJSON_Object && !sc_check_fields(&c, s.element, element_fields))
+        return 0;
+    int id1 = field_index(top_fields, "eventId", 7), id2 = field_index(top_fields, "event_id", 8);
+    *client_sent_id = (s.top[id1].type == cJSON_String && s.top[id1].n > 0) ||
+                      (s.top[id2].type == cJSON_String && s.top[id2].n > 0);
+    return 1;
 }
 
 /* ---- normalisation --------------------------------------------------------------------- */

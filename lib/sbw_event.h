@@ -48,6 +48,27 @@ void sbw_limits_init(sbw_limits_t *l);
 __attribute__((warn_unused_result)) int
 sbw_event_validate(const cJSON *obj, const sbw_limits_t *limits, char *err, size_t errlen);
 
+/* The collector's fast path: decides without building a tree whether src[0..len) is one event
+ * object that can be stored byte for byte. Returns 1 only when cJSON would parse exactly these
+ * bytes into an object that sbw_event_validate accepts, the object has no "_ingest" member, and
+ * its text is on one line (no CR/LF); *client_sent_id then says whether it carries a non-empty
+ * string eventId/event_id (as sbw_enrich_client_sent_id would). Returns 0 when it cannot say so:
+ * invalid input, but also valid input outside the strict subset it reads (whitespace other than
+ * space/tab, escapes in member names, \u0000, numbers not in strict JSON syntax or over 60
+ * bytes, escaped or long time/price strings, ...). A 0 is not an error: the caller parses and
+ * validates with cJSON, which accepts or gives the precise reason. Allocates nothing; recursion
+ * is bounded by limits->max_depth (and 64). */
+__attribute__((warn_unused_result)) int sbw_event_scan(const char *src, size_t len,
+                                                       const sbw_limits_t *limits,
+                                                       bool *client_sent_id);
+
+/* sbw_event_scan of the object that starts at src[0], wherever it ends: returns 1 with *used =
+ * its length (the bytes after it are not looked at), or 0. For strict JSON the end is the one
+ * sbw_body_scan_value finds, so a body splitter can scan each event once. */
+__attribute__((warn_unused_result)) int sbw_event_scan_prefix(const char *src, size_t len,
+                                                              const sbw_limits_t *limits,
+                                                              bool *client_sent_id, size_t *used);
+
 /* Tri-state boolean for columns that may be unknown. */
 typedef enum { SBW_TRI_UNKNOWN = -1, SBW_TRI_FALSE = 0, SBW_TRI_TRUE = 1 } sbw_tri_t;
 
