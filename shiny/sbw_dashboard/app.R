@@ -77,11 +77,19 @@ server <- function(input, output, session) {
   st <- mod_status_server("status", client, status, poll_ms = sbw_poll_ms(),
                           tz = reactive(if (is.null(input$tz)) "UTC" else input$tz))
   mod_overview_server("overview", client, filters, st$refresh, status)
-  mod_funnel_server("funnel", client, filters, st$refresh, status)
-  mod_products_server("products", client, filters, st$refresh, status)
-  mod_sessions_server("sessions", client, filters, st$refresh, status)
-  mod_traffic_server("traffic", client, filters, st$refresh, status)
-  mod_events_server("events", client, filters, st$refresh, status)
+  # The other tabs start when first opened: a session that only looks at the Overview does not
+  # pay for building (and fetching) five hidden tabs before its KPI cards appear.
+  tabs <- list(funnel = mod_funnel_server, products = mod_products_server,
+               sessions = mod_sessions_server, traffic = mod_traffic_server,
+               events = mod_events_server)
+  started <- new.env(parent = emptyenv())
+  observeEvent(input$tabs, {
+    tab <- input$tabs
+    if (!is.null(tabs[[tab]]) && is.null(started[[tab]])) {
+      started[[tab]] <- TRUE
+      tabs[[tab]](tab, client, filters, st$refresh, status)
+    }
+  })
 }
 
 shinyApp(ui, server)

@@ -84,3 +84,27 @@ test_that("app: filters reach the modules; a reversed range is shown in the bann
     expect_false(grepl("start date", if (is.null(banner)) "" else banner$html))
   })
 })
+
+test_that("app: a tab's module starts when the tab is first opened", {
+  client <- stub_client(tables = list(kpis = FX_KPIS, timeseries = FX_TS_DAY,
+                                      breakdown = FX_EVENT_NAMES, `traffic/heatmap` = FX_HEATMAP),
+                        health = function() FX_HEALTH(1L))
+  old <- options(sbw.client = client)
+  on.exit(options(old))
+  env <- new.env(parent = globalenv())
+  sys.source(file.path(SBW_APP_DIR, "app.R"), envir = env)
+  testServer(env$server, {
+    session$setInputs(range = as.Date(c("2026-01-10", "2026-01-11")), tz = "UTC",
+                      login_state = "all", tabs = "overview")
+    session$elapse(400)
+    expect_null(started$traffic)
+    expect_length(client$calls("table", "traffic/heatmap"), 0L)
+    session$setInputs(tabs = "traffic")
+    session$elapse(400)
+    expect_true(started$traffic)
+    expect_gt(length(client$calls("table", "traffic/heatmap")), 0L)
+    session$setInputs(tabs = "overview")
+    session$setInputs(tabs = "traffic") # opened again: not started twice
+    expect_equal(sort(ls(started)), "traffic")
+  })
+})
