@@ -1,7 +1,6 @@
 /* sbw_etl: one ETL run — select, load exactly once, hook, report (see sbw_etl.h). */
 #include "sbw_etl.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "sbw_buf.h"
 #include "sbw_etl_copy.h"
+#include "sbw_etl_fetch.h"
 #include "sbw_etl_hook.h"
 #include "sbw_etl_sql.h"
 #include "sbw_event.h"
@@ -44,6 +44,9 @@ static const sbw_cfg_var_t etl_vars[] = {
      "hours before the last complete hour listed again for late files"},
     {"SBW_ETL_GET_ATTEMPTS", NULL, SBW_CFG_INT, "3", 1, 20, 0,
      "reads of one object (with backoff) before it is left for the next run"},
+    {"SBW_ETL_READERS", NULL, SBW_CFG_INT, "8", 1, 64, 0,
+     "S3 lakes: objects read at once, each reader with its own connection (a local folder is "
+     "read by the loading thread)"},
     {"SBW_ETL_PROGRESS_SECONDS", NULL, SBW_CFG_INT, "5", 1, 3600, 0,
      "seconds between progress lines on stderr"},
     {"SBW_REFRESH_URL", NULL, SBW_CFG_STR, SBW_ETL_DEFAULT_REFRESH_URL, 0, 0, 0,
@@ -82,6 +85,7 @@ int sbw_etl_settings_load(const sbw_cfg_t *cfg, sbw_cfg_lookup_fn lookup, void *
     st->max_object_bytes = (size_t)sbw_cfg_int(cfg, "SBW_ETL_MAX_OBJECT_BYTES");
     st->lookback_hours = sbw_cfg_int(cfg, "SBW_ETL_LOOKBACK_HOURS");
     st->get_attempts = sbw_cfg_int(cfg, "SBW_ETL_GET_ATTEMPTS");
+    st->readers = (int)sbw_cfg_int(cfg, "SBW_ETL_READERS");
     st->progress_seconds = sbw_cfg_int(cfg, "SBW_ETL_PROGRESS_SECONDS");
     st->hook_timeout_ms = sbw_cfg_int(cfg, "SBW_REFRESH_TIMEOUT_MS");
     st->now_ms = -1;
@@ -143,13 +147,6 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* A listed object waiting to be loaded. */
 typedef struct {
     char *key;
@@ -170,7 +167,10 @@ typedef struct {
     const sbw_etl_opts_t *o;
     sbw_etl_summary_t *sum;
     PGconn *conn;
-    sbw_lake_t *list_lake, *get_lake;
+    sbw_lake_t *list_lake;
+    sbw_lake_t *get_lakes[SBW_ETL_READERS_MAX]; /* one per reader thread (or one, inline) */
+    int n_get_lakes;
+    sbw_etl_fetch_t *fetch; /* reads the objects of a round ahead of the loader */
     int64_t now_ms;
     int64_t seq;                /* stage_seq of the next staged row */
     int64_t earliest_failed_ms; /* hour of the earliest object left for the next run, or -1 */
@@ -312,39 +312,15 @@ static int add_object_row(run_t *r, const pending_t *p, const char *status, long
     return 0;
 }
 
-/* Reads an object with retries. Returns 0 with data; 1 when it must be rejected (reason in
- * why); 2 when it is gone or unreadable now (left for the next run). */
-static int read_object(run_t *r, const pending_t *p, char **data, size_t *len, char *why,
-                       size_t whylen)
-{
-    for (long attempt = 1;; attempt++) {
-        int rc = sbw_lake_get(r->get_lake, p->key, r->st->max_object_bytes, data, len, why, whylen);
-        if (rc == 0)
-            return 0;
-        if (rc == SBW_LAKE_ETOOLARGE || rc == SBW_LAKE_EINVAL)
-            return 1;
-        if (rc == SBW_LAKE_ENOTFOUND) {
-            SBW_WARN(p->key, "object disappeared after listing: %s", why);
-            return 2;
-        }
-        if (attempt >= r->st->get_attempts) {
-            SBW_WARN(p->key, "read failed %ld times, left for the next run: %s", attempt, why);
-            return 2;
-        }
-        SBW_WARN(p->key, "read failed (attempt %ld), retrying: %s", attempt, why);
-        sleep_ms(200L << (2 * (attempt - 1) > 10 ? 10 : 2 * (attempt - 1)));
-    }
-}
-
 /* Stages one object inside the open transaction (COPY of events in progress). Returns 0 (it
  * was staged, rejected or left), or -1 on a fatal error (r->err). */
-static int stage_object(run_t *r, const pending_t *p)
+static int stage_object(run_t *r, const pending_t *p, size_t index)
 {
     char *data = NULL;
     size_t len = 0;
     char why[1024] = "";
-    int rc = read_object(r, p, &data, &len, why, sizeof why);
-    if (rc == 2) {
+    int rc = sbw_etl_fetch_take(r->fetch, index, &data, &len, why, sizeof why);
+    if (rc == SBW_ETL_READ_LEAVE) {
         r->sum->objects_failed++;
         int64_t h = sbw_etl_key_hour(p->key);
         if (r->earliest_failed_ms < 0 || (h >= 0 && h < r->earliest_failed_ms))
@@ -352,7 +328,7 @@ static int stage_object(run_t *r, const pending_t *p)
         return 0;
     }
     r->tx.n_objects++;
-    if (rc == 1) {
+    if (rc == SBW_ETL_READ_REJECT) {
         SBW_WARN(p->key, "object rejected: %s", why);
         r->tx.objects_rejected++;
         return add_reject(r, p->key, -1, why, NULL, 0) || add_object_row(r, p, "rejected", 0, 0)
@@ -471,8 +447,9 @@ static int open_tx(run_t *r)
     return 0;
 }
 
-/* Loads pending[0..n) in transactions bounded by the batch limits. Returns 0 or -1. */
-static int load_pending(run_t *r, pending_t *p, size_t n)
+/* Loads pending[0..n) in transactions bounded by the batch limits, the objects read ahead by
+ * r->fetch. Returns 0 or -1. */
+static int load_pending_from(run_t *r, pending_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -483,13 +460,14 @@ static int load_pending(run_t *r, pending_t *p, size_t n)
         if (open_tx(r) != 0)
             return -1;
         while (i < n) {
-            if (stage_object(r, &p[i++]) != 0) {
+            if (stage_object(r, &p[i], i) != 0) {
                 sbw_etl_sql_copy_end(r->conn, "aborted", NULL, 0);
                 r->in_copy = 0;
                 sbw_etl_sql_rollback(r->conn);
                 tx_reset(r);
                 return -1;
             }
+            i++;
             if (r->tx.n_objects >= r->st->max_objects || r->tx.staged >= r->st->max_rows ||
                 (size_t)r->tx.bytes >= r->st->max_batch_bytes)
                 break;
@@ -499,6 +477,31 @@ static int load_pending(run_t *r, pending_t *p, size_t n)
         progress(r, 0);
     }
     return 0;
+}
+
+static int load_pending(run_t *r, pending_t *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    char **keys = malloc(n * sizeof *keys);
+    int64_t *sizes = malloc(n * sizeof *sizes);
+    if (!keys || !sizes) {
+        free(keys);
+        free(sizes);
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = p[i].key;
+        sizes[i] = p[i].size;
+    }
+    if (sbw_etl_fetch_start(r->fetch, keys, sizes, n) != 0)
+        SBW_WARN(NULL, "could not start the reader threads; reading one object at a time");
+    int rc = load_pending_from(r, p, n);
+    sbw_etl_fetch_stop(r->fetch);
+    free(keys);
+    free(sizes);
+    return rc;
 }
 
 /* ---- listing ---- */
@@ -702,6 +705,32 @@ static void post_hook(run_t *r)
     }
 }
 
+/* The lake handles that read objects and the pool over them: on S3, SBW_ETL_READERS threads
+ * with a handle (connection) each, reading up to 4 objects per reader and SBW_ETL_BATCH_BYTES
+ * of listed size ahead of the loader; a local folder is read inline. Returns 0 or -1. */
+static int open_readers(run_t *r)
+{
+    sbw_lake_url_t u;
+    if (sbw_lake_url_parse(r->st->lake_url, &u, r->err, sizeof r->err) != 0)
+        return -1;
+    int threads = u.kind == SBW_LAKE_S3 && r->st->readers > 1 ? r->st->readers : 0;
+    if (threads > SBW_ETL_READERS_MAX)
+        threads = SBW_ETL_READERS_MAX;
+    int handles = threads ? threads : 1;
+    for (; r->n_get_lakes < handles; r->n_get_lakes++)
+        if (sbw_lake_open(r->st->lake_url, &r->st->lake_opts, &r->get_lakes[r->n_get_lakes],
+                          r->err, sizeof r->err) != 0)
+            return -1;
+    r->fetch = sbw_etl_fetch_new(r->get_lakes, threads, r->st->max_object_bytes,
+                                 r->st->get_attempts, (size_t)(threads ? 4 * threads : 1),
+                                 r->st->max_batch_bytes);
+    if (!r->fetch) {
+        snprintf(r->err, sizeof r->err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int sbw_etl_run(const sbw_cfg_t *cfg, const sbw_etl_settings_t *st, const sbw_etl_opts_t *o,
                 sbw_etl_summary_t *out)
 {
@@ -773,7 +802,7 @@ int sbw_etl_run(const sbw_cfg_t *cfg, const sbw_etl_settings_t *st, const sbw_et
     }
     int failed = 0;
     if (sbw_lake_open(st->lake_url, &st->lake_opts, &r.list_lake, r.err, sizeof r.err) != 0 ||
-        sbw_lake_open(st->lake_url, &st->lake_opts, &r.get_lake, r.err, sizeof r.err) != 0 ||
+        open_readers(&r) != 0 ||
         (!o->dry_run && sbw_etl_sql_setup(r.conn, r.err, sizeof r.err) != 0)) {
         failed = 1;
     } else {
@@ -819,7 +848,9 @@ out:
     free(selection);
     free(plan);
     sbw_lake_free(r.list_lake);
-    sbw_lake_free(r.get_lake);
+    sbw_etl_fetch_free(r.fetch);
+    for (int i = 0; i < r.n_get_lakes; i++)
+        sbw_lake_free(r.get_lakes[i]);
     sbw_buf_cleanup(&r.copy);
     sbw_buf_cleanup(&r.objects);
     sbw_buf_cleanup(&r.rejects);

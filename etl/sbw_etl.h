@@ -4,7 +4,8 @@
  *
  * Ownership: settings and options are borrowed for the call; the summary is a plain struct
  * the caller owns; sbw_etl_summary_json returns a malloc'd string. One run uses one PGconn
- * and two lake handles of its own, so runs in different threads or processes are independent
+ * and lake handles of its own (one to list, one per reader thread: sbw_etl_fetch.h), so runs
+ * in different threads or processes are independent
  * (a PostgreSQL advisory lock lets only one of them load at a time). */
 #ifndef SBW_ETL_H
 #define SBW_ETL_H
@@ -23,6 +24,8 @@
 #define SBW_ETL_LIST_CHUNK 5000
 /* Reject rows written per object; the rest are counted in one final row. */
 #define SBW_ETL_REJECTS_PER_OBJECT 1000
+/* Most reader threads (SBW_ETL_READERS). */
+#define SBW_ETL_READERS_MAX 64
 /* Bytes of a record kept in etl_rejects.excerpt. */
 #define SBW_ETL_EXCERPT_BYTES 512
 
@@ -36,6 +39,7 @@ typedef struct {
     size_t max_batch_bytes;  /* SBW_ETL_BATCH_BYTES: object bytes per transaction (soft) */
     size_t max_object_bytes; /* SBW_ETL_MAX_OBJECT_BYTES: larger objects are rejected */
     long get_attempts;       /* SBW_ETL_GET_ATTEMPTS: reads of one object before leaving it */
+    int readers;             /* SBW_ETL_READERS: S3 objects read at once (threads) */
     char refresh_url[1024];  /* SBW_REFRESH_URL, "" = disabled */
     char refresh_token[1024];
     long hook_timeout_ms;  /* SBW_REFRESH_TIMEOUT_MS */

@@ -8,6 +8,8 @@
 //
 // Objects live in STATE_DIR/data (fresh at every start). Credentials: S3RVER / S3RVER (s3rver
 // checks the access key id but not V4 signatures). SBW_S3RVER_VERBOSE=1 logs every request.
+// A number in STATE_DIR/latency_ms (read at most once a second; absent = 0) delays every answer
+// by that many ms, to model a remote store's per-request latency (bench/etl.sh uses it).
 // Needs `npm ci` in the repository root (node_modules/s3rver).
 'use strict';
 
@@ -67,6 +69,22 @@ async function serve(state) {
     directory: path.join(state, 'data'),
     resetOnClose: true,
     configureBuckets: [{ name: BUCKET }],
+  });
+  // Runs before s3rver's own middleware (Koa composes the array when the server starts).
+  let latencyMs = 0;
+  let latencyReadAt = 0;
+  server.middleware.unshift(async (ctx, next) => {
+    const now = Date.now();
+    if (now - latencyReadAt > 1000) {
+      latencyReadAt = now;
+      try {
+        latencyMs = Math.max(0, parseInt(fs.readFileSync(path.join(state, 'latency_ms'), 'utf8'), 10) || 0);
+      } catch (e) {
+        latencyMs = 0;
+      }
+    }
+    if (latencyMs > 0) await sleep(latencyMs);
+    await next();
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;

@@ -734,6 +734,307 @@ START_TEST(catch_up_late_files_and_selectors)
 }
 END_TEST
 
+/* ---- a fake S3 in front of the context's folder lake, with keys that answer 500 ---- */
+
+typedef struct {
+    pthread_mutex_t mu;
+    char root[1024];    /* file:// URL of the folder it serves as bucket "fake-bucket" */
+    char broken[4][256]; /* keys whose GET answers 500 InternalError */
+    int nbroken;
+    int broken_gets; /* GETs of broken keys */
+    int gets, lists;
+} fakes3_t;
+
+static void fakes3_reply(struct mg_connection *conn, int status, const char *reason,
+                         const char *type, const char *body, size_t len)
+{
+    mg_printf(conn,
+              "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+              "x-amz-request-id: FAKE%d\r\nConnection: close\r\n\r\n",
+              status, reason, type, len, status);
+    mg_write(conn, body, len);
+}
+
+/* GET /fake-bucket?list-type=2[&prefix=P][&start-after=K]: every key, one page;
+ * GET /fake-bucket/KEY: the object, 404 NoSuchKey, or 500 for a broken key. */
+static int fakes3_handler(struct mg_connection *conn, void *ud)
+{
+    fakes3_t *f = ud;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    const char *uri = ri->local_uri ? ri->local_uri : "";
+    sbw_lake_t *lake = NULL;
+    char err[512];
+    if (strcmp(ri->request_method, "GET") != 0 ||
+        sbw_lake_open(f->root, NULL, &lake, err, sizeof err) != 0) {
+        fakes3_reply(conn, 405, "No", "text/plain", "no", 2);
+        return 405;
+    }
+    if (strcmp(uri, "/fake-bucket") == 0 || strcmp(uri, "/fake-bucket/") == 0) {
+        char prefix[1100] = "", after[1100] = "";
+        const char *qs = ri->query_string ? ri->query_string : "";
+        mg_get_var(qs, strlen(qs), "prefix", prefix, sizeof prefix);
+        mg_get_var(qs, strlen(qs), "start-after", after, sizeof after);
+        sbw_test_listing_t l = {0};
+        if (sbw_lake_list(lake, prefix, after, sbw_test_listing_collect, &l, err, sizeof err)) {
+            fakes3_reply(conn, 400, "Bad", "text/plain", err, strlen(err));
+            sbw_test_listing_free(&l);
+            sbw_lake_free(lake);
+            return 400;
+        }
+        size_t cap = 512 + l.n * 1400, len = 0;
+        char *xml = malloc(cap);
+        if (!xml)
+            abort();
+        len += (size_t)snprintf(xml + len, cap - len,
+                                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult>"
+                                "<Name>fake-bucket</Name><KeyCount>%zu</KeyCount>"
+                                "<IsTruncated>false</IsTruncated>",
+                                l.n);
+        for (size_t i = 0; i < l.n; i++) {
+            char lm[SBW_TIME_ISO_SIZE];
+            sbw_time_format_iso(l.mtimes[i], lm, sizeof lm);
+            len += (size_t)snprintf(xml + len, cap - len,
+                                    "<Contents><Key>%s</Key><LastModified>%s</LastModified>"
+                                    "<ETag>&quot;%s&quot;</ETag><Size>%" PRId64 "</Size>"
+                                    "</Contents>",
+                                    l.keys[i], lm, l.etags[i], l.sizes[i]);
+        }
+        len += (size_t)snprintf(xml + len, cap - len, "</ListBucketResult>");
+        pthread_mutex_lock(&f->mu);
+        f->lists++;
+        pthread_mutex_unlock(&f->mu);
+        fakes3_reply(conn, 200, "OK", "application/xml", xml, len);
+        free(xml);
+        sbw_test_listing_free(&l);
+        sbw_lake_free(lake);
+        return 200;
+    }
+    const char *key = uri + strlen("/fake-bucket/");
+    int broken = 0;
+    pthread_mutex_lock(&f->mu);
+    f->gets++;
+    for (int i = 0; i < f->nbroken; i++)
+        broken |= strcmp(f->broken[i], key) == 0;
+    f->broken_gets += broken;
+    pthread_mutex_unlock(&f->mu);
+    int status = 200;
+    if (broken) {
+        static const char e[] = "<Error><Code>InternalError</Code><Message>We encountered an "
+                                "internal error. Please try again.</Message></Error>";
+        fakes3_reply(conn, status = 500, "Internal Server Error", "application/xml", e,
+                     sizeof e - 1);
+    } else {
+        char *data = NULL;
+        size_t len = 0;
+        int rc = sbw_lake_get(lake, key, (size_t)1 << 26, &data, &len, err, sizeof err);
+        if (rc == 0) {
+            fakes3_reply(conn, 200, "OK", "application/json", data, len);
+        } else {
+            static const char e[] = "<Error><Code>NoSuchKey</Code></Error>";
+            fakes3_reply(conn, status = 404, "Not Found", "application/xml", e, sizeof e - 1);
+        }
+        free(data);
+    }
+    sbw_lake_free(lake);
+    return status;
+}
+
+static struct mg_context *fakes3_start(fakes3_t *f, ctx_t *c, int *port)
+{
+    memset(f, 0, sizeof *f);
+    pthread_mutex_init(&f->mu, NULL);
+    snprintf(f->root, sizeof f->root, "%s", c->lake_url);
+    mg_init_library(0);
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    struct mg_context *mg = NULL;
+    for (int attempt = 0; attempt < 5 && !mg; attempt++) {
+        char ports[32];
+        *port = sbw_test_free_port();
+        snprintf(ports, sizeof ports, "127.0.0.1:%d", *port);
+        const char *opts[] = {"listening_ports", ports, "num_threads", "8", NULL};
+        mg = mg_start(&cb, NULL, opts);
+    }
+    ck_assert_ptr_nonnull(mg);
+    mg_set_request_handler(mg, "/fake-bucket", fakes3_handler, f);
+    return mg;
+}
+
+static void fakes3_break(fakes3_t *f, const char *key, int broken)
+{
+    pthread_mutex_lock(&f->mu);
+    if (broken) {
+        ck_assert_int_lt(f->nbroken, 4);
+        snprintf(f->broken[f->nbroken++], sizeof f->broken[0], "%s", key);
+    } else {
+        f->nbroken = 0;
+    }
+    pthread_mutex_unlock(&f->mu);
+}
+
+static int fakes3_broken_gets(fakes3_t *f)
+{
+    pthread_mutex_lock(&f->mu);
+    int n = f->broken_gets;
+    f->broken_gets = 0;
+    pthread_mutex_unlock(&f->mu);
+    return n;
+}
+
+/* An object S3 cannot serve now (500 on every GET) is retried, then left for the next run:
+ * counted in objects_failed, no manifest row, the rest loaded, the watermark held at its hour
+ * so a catch-up days later lists it again; once it is readable, it loads exactly once. */
+START_TEST(unreadable_object_left_for_next_run)
+{
+    ctx_t c;
+    ctx_init(&c);
+    fakes3_t f;
+    int port = 0;
+    struct mg_context *mg = fakes3_start(&f, &c, &port);
+    char ep[128];
+    snprintf(ep, sizeof ep, "AWS_ENDPOINT_URL_S3=http://127.0.0.1:%d", port);
+    snprintf(c.lake_url, sizeof c.lake_url, "s3://fake-bucket");
+    ctx_set(&c, ep);
+    ctx_set(&c, "AWS_ACCESS_KEY_ID=AKIDFAKE");
+    ctx_set(&c, "AWS_SECRET_ACCESS_KEY=fake-secret");
+    ctx_set(&c, "AWS_MAX_ATTEMPTS=2");    /* S3 client: 2 tries per read */
+    ctx_set(&c, "SBW_ETL_GET_ATTEMPTS=2"); /* the ETL: 2 reads */
+    ctx_set(&c, "SBW_ETL_BATCH_OBJECTS=7");
+    ctx_set(&c, "SBW_ETL_READERS=4");
+    ctx_set(&c, "SBW_ETL_NOW=2026-11-20T12:30:00Z");
+
+    /* 30 objects of 2 events in 20T10 and 20T11; object 13 (20T10) cannot be read. */
+    char key[256], broken[256] = "";
+    for (int i = 0; i < 30; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%03d", i);
+        gen_object(&c, iso("2026-11-20T10:00:00Z") + (i / 15) * HOUR, name, 2L * i, 2, key,
+                   sizeof key);
+        if (i == 13)
+            snprintf(broken, sizeof broken, "%s", key);
+    }
+    fakes3_break(&f, broken, 1);
+    cJSON *s = etl_run(&c, NULL, 0);
+    ck_assert_str_eq(str(s, "status"), "succeeded");
+    check_counts(s, 30, 0, 29, 0, 1, 58, 0, 0);
+    cJSON_Delete(s);
+    ck_assert_int_eq(fakes3_broken_gets(&f), 2 * 2);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM etl_manifest WHERE object_key = '%s'", broken);
+    ck_assert_int_eq(qlong(&c, sql), 0);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM etl_manifest WHERE status = 'loaded'"), 29);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM etl_rejects"), 0);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM clickstream_events"), 58);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM clickstream_events WHERE event_id IN"
+                               " ('00000000-0000-4000-8000-00000000001a',"
+                               "  '00000000-0000-4000-8000-00000000001b')"),
+                     0);
+    /* The watermark stays at the failed object's hour, not the run's (12:00). */
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM etl_runs WHERE run_id = 1"
+                               " AND (selection->>'complete_through')::timestamptz"
+                               "     = '2026-11-20T10:00:00Z'"),
+                     1);
+
+    /* Three days later (beyond the 48 h lookback from now), still unreadable, and a new
+     * object: the catch-up lists from the held watermark, loads the new one, leaves it again. */
+    gen_object(&c, iso("2026-11-23T11:00:00Z"), "new", 100, 2, key, sizeof key);
+    snprintf(c.extra[c.nextra - 1], sizeof c.extra[0], "SBW_ETL_NOW=2026-11-23T12:30:00Z");
+    s = etl_run(&c, NULL, 0);
+    check_counts(s, 31, 29, 1, 0, 1, 2, 0, 0);
+    cJSON_Delete(s);
+    ck_assert_int_eq(fakes3_broken_gets(&f), 2 * 2);
+    char *sel = q(&c, "SELECT selection->>'start_after' FROM etl_runs WHERE run_id = 2");
+    ck_assert_str_eq(sel, "events/2026/11/18/10/");
+    free(sel);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM etl_runs WHERE run_id = 2"
+                               " AND (selection->>'complete_through')::timestamptz"
+                               "     = '2026-11-20T10:00:00Z'"),
+                     1);
+
+    /* Fixed: the next catch-up loads it, exactly once, and the watermark moves on. */
+    fakes3_break(&f, NULL, 0);
+    snprintf(c.extra[c.nextra - 1], sizeof c.extra[0], "SBW_ETL_NOW=2026-11-23T13:10:00Z");
+    s = etl_run(&c, NULL, 0);
+    check_counts(s, 31, 30, 1, 0, 0, 2, 0, 0);
+    cJSON_Delete(s);
+    ck_assert_int_eq(qlong(&c, sql), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM etl_manifest WHERE object_key = '%s' AND status = 'loaded'"
+             " AND events_inserted = 2 AND run_id = 3",
+             broken);
+    ck_assert_int_eq(qlong(&c, sql), 1);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM etl_runs WHERE run_id = 3"
+                               " AND (selection->>'complete_through')::timestamptz"
+                               "     = '2026-11-23T13:00:00Z'"),
+                     1);
+    snprintf(c.extra[c.nextra - 1], sizeof c.extra[0], "SBW_ETL_NOW=2026-11-23T14:10:00Z");
+    s = etl_run(&c, NULL, 0);
+    check_counts(s, 1, 1, 0, 0, 0, 0, 0, 0); /* from 21T13: only the new object */
+    cJSON_Delete(s);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM clickstream_events"), 62);
+    ck_assert_int_eq(qlong(&c, "SELECT count(DISTINCT event_id) FROM clickstream_events"), 62);
+    ck_assert_int_eq(qlong(&c, "SELECT sum(events_inserted) FROM etl_manifest"), 62);
+    ck_assert_int_eq(qlong(&c, "SELECT sum(events_inserted) FROM etl_runs"), 62);
+    ck_assert_int_eq(qlong(&c, "SELECT sum(events_duplicate) FROM etl_runs"), 0);
+    mg_stop(mg);
+    ctx_free(&c);
+}
+END_TEST
+
+/* A rejected object that was repaired is not retried by plain runs; --retry-rejected (by its
+ * key, as docs/etl.md says) loads it, and then it is an ordinary loaded object. */
+START_TEST(retry_rejected_after_fix)
+{
+    ctx_t c;
+    ctx_init(&c);
+    ctx_set(&c, "SBW_ETL_NOW=2026-11-20T12:00:00Z");
+    char key[256];
+    gen_object(&c, iso("2026-11-20T10:00:00Z"), "good", 0, 2, key, sizeof key);
+    const char *bad = "events/2026/11/20/10/event-repaired.json";
+    put(&c, bad, "{\"eventName\": \"product_view\", \"eventId\": \n");
+    cJSON *s = etl_run(&c, NULL, 0);
+    check_counts(s, 2, 0, 1, 1, 0, 2, 0, 1);
+    cJSON_Delete(s);
+    char *st = q(&c, "SELECT status || ' ' || run_id FROM etl_manifest"
+                     " WHERE object_key = 'events/2026/11/20/10/event-repaired.json'");
+    ck_assert_str_eq(st, "rejected 1");
+    free(st);
+    long rejects = qlong(&c, "SELECT count(*) FROM etl_rejects");
+    ck_assert_int_ge(rejects, 1);
+
+    /* Repaired in place (3 events). A plain run does not retry it. */
+    gen_object(&c, iso("2026-11-20T10:00:00Z"), "repaired", 10, 3, key, sizeof key);
+    ck_assert_str_eq(key, bad);
+    s = etl_run(&c, NULL, 0);
+    check_counts(s, 2, 2, 0, 0, 0, 0, 0, 0);
+    cJSON_Delete(s);
+
+    const char *retry[] = {"--prefix", bad, "--retry-rejected", NULL};
+    s = etl_run(&c, retry, 0);
+    ck_assert_str_eq(str(s, "status"), "succeeded");
+    check_counts(s, 1, 0, 1, 0, 0, 3, 0, 0);
+    cJSON_Delete(s);
+    st = q(&c, "SELECT status || ' ' || run_id || ' ' || events_total || ' ' || events_inserted"
+               " || ' ' || events_rejected FROM etl_manifest"
+               " WHERE object_key = 'events/2026/11/20/10/event-repaired.json'");
+    ck_assert_str_eq(st, "loaded 3 3 3 0");
+    free(st);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM clickstream_events WHERE raw_object_key ="
+                               " 'events/2026/11/20/10/event-repaired.json'"),
+                     3);
+    /* The reject log keeps the first run's rows; the retry added none. */
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM etl_rejects"), rejects);
+
+    /* Loaded now: neither --retry-rejected nor a catch-up loads it again. */
+    const char *again[] = {"--retry-rejected", NULL};
+    s = etl_run(&c, again, 0);
+    check_counts(s, 2, 2, 0, 0, 0, 0, 0, 0);
+    cJSON_Delete(s);
+    ck_assert_int_eq(qlong(&c, "SELECT count(*) FROM clickstream_events"), 5);
+    ctx_free(&c);
+}
+END_TEST
+
 /* The advisory lock: a held lock makes a run exit 0 as skipped; two runs started together
  * load everything exactly once between them. */
 START_TEST(one_run_at_a_time)
@@ -1087,6 +1388,14 @@ static Suite *suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("poison");
     tcase_add_test(t, poison_objects_and_records);
+    tcase_set_timeout(t, 60);
+    suite_add_tcase(s, t);
+    t = tcase_create("unreadable_object");
+    tcase_add_test(t, unreadable_object_left_for_next_run);
+    tcase_set_timeout(t, 120);
+    suite_add_tcase(s, t);
+    t = tcase_create("retry_rejected_after_fix");
+    tcase_add_test(t, retry_rejected_after_fix);
     tcase_set_timeout(t, 60);
     suite_add_tcase(s, t);
     t = tcase_create("catch_up_and_selectors");
