@@ -54,9 +54,7 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
     # take R much longer to draw, follow in the next one. Shiny sends the outputs of one
     # reactive cycle together, so without this the cards would wait for every plot. The plots
     # are cached for the whole R process (bindCache): later sessions get them without drawing.
-    # bindCache tracks only its key, so cards_sent() is part of each plot's key.
     cards_sent <- shiny::reactiveVal(FALSE)
-    after_cards <- function() shiny::req(cards_sent())
     mark_cards_sent <- function() {
       if (!shiny::isolate(cards_sent())) session$onFlushed(function() cards_sent(TRUE), once = TRUE)
     }
@@ -87,59 +85,60 @@ mod_overview_server <- function(id, client, filters, refresh, status) {
               c(list(width = 1 / 4, fill = FALSE, class = "sbw-kpis mb-3"), tiles))
     })
 
+    # Everything below the cards is defined once the cards went out: building a plot or table
+    # output costs R tens of milliseconds each, and none of it is needed for the first view.
     ts_frame <- shiny::reactive(sbw_timeseries_frame(shiny::req(timeseries()), filters()$tz))
-    output$timeseries <- shiny::renderPlot({
-      after_cards()
-      need_data()
-      d <- ts_frame()
-      hourly <- inherits(d$time, "POSIXct")
-      ggplot2::ggplot(d, ggplot2::aes(time, value)) +
-        ggplot2::geom_line(colour = "#2c7be5", linewidth = 0.8) +
-        ggplot2::geom_point(colour = "#2c7be5", size = if (hourly) 0.8 else 2) +
-        ggplot2::scale_y_continuous(labels = fmt_int, limits = c(0, NA)) +
-        ggplot2::labs(x = if (hourly) sprintf("hour (%s)", filters()$tz) else "day",
-                      y = if (hourly) "events per hour" else "events per day") +
-        ggplot2::theme_minimal(base_size = 13)
-    }, res = 96) |>
-      shiny::bindCache("timeseries", cards_sent(), ts_frame(), filters()$tz)
+    define_below_cards <- function() {
+      output$timeseries <- shiny::renderPlot({
+        need_data()
+        d <- ts_frame()
+        hourly <- inherits(d$time, "POSIXct")
+        ggplot2::ggplot(d, ggplot2::aes(time, value)) +
+          ggplot2::geom_line(colour = "#2c7be5", linewidth = 0.8) +
+          ggplot2::geom_point(colour = "#2c7be5", size = if (hourly) 0.8 else 2) +
+          ggplot2::scale_y_continuous(labels = fmt_int, limits = c(0, NA)) +
+          ggplot2::labs(x = if (hourly) sprintf("hour (%s)", filters()$tz) else "day",
+                        y = if (hourly) "events per hour" else "events per day") +
+          ggplot2::theme_minimal(base_size = 13)
+      }, res = 96) |>
+        shiny::bindCache("timeseries", ts_frame(), filters()$tz)
 
-    sbw_bar_plot <- function(d, fill) {
-      ggplot2::ggplot(d, ggplot2::aes(value, label)) +
-        ggplot2::geom_col(fill = fill) +
-        ggplot2::scale_x_continuous(labels = fmt_int) +
-        ggplot2::labs(x = "events", y = NULL) +
-        ggplot2::theme_minimal(base_size = 13)
+      sbw_bar_plot <- function(d, fill) {
+        ggplot2::ggplot(d, ggplot2::aes(value, label)) +
+          ggplot2::geom_col(fill = fill) +
+          ggplot2::scale_x_continuous(labels = fmt_int) +
+          ggplot2::labs(x = "events", y = NULL) +
+          ggplot2::theme_minimal(base_size = 13)
+      }
+      output$event_types_plot <- shiny::renderPlot({
+        need_data()
+        sbw_bar_plot(sbw_top_bars(shiny::req(event_types()), "event_name", "events", 10L), "#6f42c1")
+      }, res = 96) |>
+        shiny::bindCache("event_types", event_types())
+      output$login_states_plot <- shiny::renderPlot({
+        need_data()
+        sbw_bar_plot(sbw_top_bars(shiny::req(login_states()), "login_state", "events", 4L), "#00a37a")
+      }, res = 96) |>
+        shiny::bindCache("login_states", login_states())
+      output$event_types <- sbw_render_dt({
+        need_data()
+        sbw_datatable(sbw_columns(shiny::req(event_types()),
+                                  c(event_name = "Event", events = "Events", share = "Share %")),
+                      pct = "Share %", page_length = 10)
+      })
+      output$login_states <- sbw_render_dt({
+        need_data()
+        sbw_datatable(sbw_columns(shiny::req(login_states()),
+                                  c(login_state = "Login state", events = "Events", share = "Share %")),
+                      pct = "Share %")
+      })
+
+      output$csv_timeseries <- sbw_csv_download(client, status, "timeseries", "timeseries", q_ts)
+      output$csv_event_types <- sbw_csv_download(client, status, "event_types", "breakdown", q_types)
+      output$csv_login_states <- sbw_csv_download(client, status, "login_states", "breakdown", q_login)
     }
-    output$event_types_plot <- shiny::renderPlot({
-      after_cards()
-      need_data()
-      sbw_bar_plot(sbw_top_bars(shiny::req(event_types()), "event_name", "events", 10L), "#6f42c1")
-    }, res = 96) |>
-      shiny::bindCache("event_types", cards_sent(), event_types())
-    output$login_states_plot <- shiny::renderPlot({
-      after_cards()
-      need_data()
-      sbw_bar_plot(sbw_top_bars(shiny::req(login_states()), "login_state", "events", 4L), "#00a37a")
-    }, res = 96) |>
-      shiny::bindCache("login_states", cards_sent(), login_states())
-    output$event_types <- sbw_render_dt({
-      after_cards()
-      need_data()
-      sbw_datatable(sbw_columns(shiny::req(event_types()),
-                                c(event_name = "Event", events = "Events", share = "Share %")),
-                    pct = "Share %", page_length = 10)
-    })
-    output$login_states <- sbw_render_dt({
-      after_cards()
-      need_data()
-      sbw_datatable(sbw_columns(shiny::req(login_states()),
-                                c(login_state = "Login state", events = "Events", share = "Share %")),
-                    pct = "Share %")
-    })
+    shiny::observeEvent(cards_sent(), if (cards_sent()) define_below_cards())
 
     output$csv_kpis <- sbw_csv_download(client, status, "kpis", "kpis", q_kpis)
-    output$csv_timeseries <- sbw_csv_download(client, status, "timeseries", "timeseries", q_ts)
-    output$csv_event_types <- sbw_csv_download(client, status, "event_types", "breakdown", q_types)
-    output$csv_login_states <- sbw_csv_download(client, status, "login_states", "breakdown", q_login)
   })
 }

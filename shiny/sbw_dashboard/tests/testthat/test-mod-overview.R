@@ -98,7 +98,8 @@ test_that("overview: nothing is fetched before the first health answer", {
 test_that("overview: CSV downloads fetch the same queries as CSV", {
   client <- overview_stub()
   testServer(mod_overview_server, args = module_args(client), {
-    session$flushReact()
+    session$flushReact() # the cards
+    session$flushReact() # the rest of the tab
     expect_equal(readLines(output$csv_kpis), c("a,b", "1,2"))
     output$csv_event_types
     csv <- client$calls("csv")
@@ -115,7 +116,7 @@ test_that("overview: the KPI cards are sent in a flush before the charts are dra
     session$flushReact()
     expect_match(output$kpis$html, 'data-metric="events" data-value="16"')
     expect_true(cards_sent()) # set once that flush went out
-    expect_error(output$event_types) # the tables wait for the next flush (req: silent error)
+    expect_error(output$event_types) # not defined until that flush went out
     session$flushReact()
     expect_match(output$event_types, "page_view")
     expect_type(output$timeseries, "list") # the plot is drawn (then cached by its key)
