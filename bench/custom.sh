@@ -49,7 +49,7 @@ for _ in $(seq 1 6000); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev
 
 endpoints=("kpis?" "kpis?compare=previous_period&" "timeseries?metric=all&" "breakdown?by=event_name&"
            "funnel?" "products/top?" "categories/top?" "brands/top?" "sessions/summary?"
-           "traffic/heatmap?")
+           "sessions/durations?" "traffic/heatmap?")
 lengths=(1 7 14 30 90 30 7 60)
 states=(all logged_in anonymous guest)
 zones=(UTC Europe/Berlin America/New_York Asia/Kolkata UTC Asia/Ho_Chi_Minh)

@@ -9,7 +9,7 @@
 
 const char SBW_SQL_SESSION_SETUP[] =
     "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET statement_timeout = '300s'; "
-    "SET client_min_messages = warning; SET jit = off";
+    "SET client_min_messages = warning; SET jit = off; SET work_mem = '32MB'";
 
 const char SBW_SQL_HEALTH[] =
     "SELECT generation, refreshed_at, newest_event_at, total_events, last_new_events, last_ms "
@@ -35,39 +35,17 @@ const char SBW_SQL_TODAY[] = "SELECT (now() AT TIME ZONE $1)::date::text";
 #define VISITOR_COUNTS                                                                             \
     "count(DISTINCT visitor_n) FILTER (WHERE kind = 'c') AS unique_clients, "                     \
     "count(DISTINCT visitor_n) FILTER (WHERE kind = 'u') AS logged_in_users "
-/* Exact distinct visitors of a range [LO, HI): the OR of the daily bitmaps of the UTC days
- * it covers whole (bit_count per chunk), plus the visitors of its other hours whose bit is not
- * set in that OR (visitor_daily, visitor_hourly: sql/views/0002_refresh_cost.sql). */
+/* Exact distinct visitors of a range [LO, HI), and per day of b (analytics.visitor_counts:
+ * daily and quarter-day bitmaps, hours only at the ends; sql/views/0002_refresh_cost.sql). */
+#define VISITORS_RANGE                                                                             \
+    "v AS (SELECT clients AS unique_clients, users AS logged_in_users "                            \
+    "FROM analytics.visitor_counts(" LO ", " HI ", $4))"
+#define VISITORS_DAYS                                                                              \
+    "v AS (SELECT b.day, c.clients AS unique_clients, c.users AS logged_in_users FROM b "          \
+    "CROSS JOIN LATERAL analytics.visitor_counts((b.day::timestamp AT TIME ZONE $3), "             \
+    "((b.day + 1)::timestamp AT TIME ZONE $3), $4) c)"
 #define FULL_LO "(((" LO ") AT TIME ZONE 'UTC') + interval '1 day' - interval '1 microsecond')::date"
 #define FULL_HI "((" HI ") AT TIME ZONE 'UTC')::date"
-#define VISITORS_RANGE                                                                             \
-    "v AS (WITH d AS MATERIALIZED (SELECT kind, chunk, bit_or(bits) AS bits "                      \
-    "FROM analytics.visitor_daily WHERE day >= " FULL_LO " AND day < " FULL_HI " AND "              \
-    LS("login_state") " GROUP BY 1, 2), "                                                          \
-    "h AS (SELECT DISTINCT kind, visitor_n FROM analytics.visitor_hourly" WHERE_HOURS              \
-    " AND (hour_at < (" FULL_LO ")::timestamp AT TIME ZONE 'UTC' "                                 \
-    "OR hour_at >= (" FULL_HI ")::timestamp AT TIME ZONE 'UTC')), "                                \
-    "x AS (SELECT kind, bit_count(bits) AS n FROM d UNION ALL "                                    \
-    "SELECT h.kind, 1 FROM h LEFT JOIN d ON d.kind = h.kind AND d.chunk = h.visitor_n >> 13 "      \
-    "WHERE d.bits IS NULL OR get_bit(d.bits, h.visitor_n & 8191) = 0) "                           \
-    "SELECT coalesce(sum(n) FILTER (WHERE kind = 'c'), 0)::bigint AS unique_clients, "            \
-    "coalesce(sum(n) FILTER (WHERE kind = 'u'), 0)::bigint AS logged_in_users FROM x)"
-/* Per local day of b: a day that is exactly one UTC day from its bitmaps, any other (a zone
- * with an offset) from its hours. */
-#define VISITORS_DAYS                                                                              \
-    "v AS (WITH b2 AS (SELECT day, (day::timestamp AT TIME ZONE $3) AS lo, "                       \
-    "((day + 1)::timestamp AT TIME ZONE $3) AS hi FROM b), "                                       \
-    "b3 AS (SELECT day, lo, hi, hi - lo = interval '24 hours' AND lo = date_trunc('day', lo, 'UTC') AS whole FROM b2), " \
-    "x AS (SELECT b3.day, y.kind, y.n FROM b3 CROSS JOIN LATERAL (SELECT kind, "                   \
-    "bit_count(bit_or(bits)) AS n FROM analytics.visitor_daily "                                   \
-    "WHERE day = (b3.lo AT TIME ZONE 'UTC')::date AND " LS("login_state") " GROUP BY kind, chunk) y " \
-    "WHERE b3.whole UNION ALL "                                                                    \
-    "SELECT b3.day, y.kind, y.n FROM b3 CROSS JOIN LATERAL (SELECT kind, "                         \
-    "count(DISTINCT visitor_n) AS n FROM analytics.visitor_hourly "                                \
-    "WHERE hour_at >= b3.lo AND hour_at < b3.hi AND " LS("login_state") " GROUP BY kind) y "       \
-    "WHERE NOT b3.whole) "                                                                         \
-    "SELECT day, coalesce(sum(n) FILTER (WHERE kind = 'c'), 0)::bigint AS unique_clients, "        \
-    "coalesce(sum(n) FILTER (WHERE kind = 'u'), 0)::bigint AS logged_in_users FROM x GROUP BY day)"
 #define SESSION_SUMS                                                                               \
     "coalesce(sum(sessions), 0)::bigint AS sessions, coalesce(sum(bounces), 0)::bigint AS bounces, " \
     "coalesce(sum(duration_s), 0) AS duration_s, coalesce(sum(converted), 0)::bigint AS converted "

@@ -14,6 +14,10 @@
 -- range = bit_count of the OR of the days' bitmaps (plus the hours of partial days): exact.
 -- Refresh: the new visitors' bits ORed into their days.
 --
+-- visitor_quarterly: the same bitmaps per UTC quarter day (6 hours, quarter_at its start), so
+-- that a range in a zone with an offset reads at most 5 hours at each end from visitor_hourly.
+-- analytics.visitor_counts(lo, hi, login state) counts a range from the three tables.
+--
 -- product_daily: grain (UTC day, login state, product id), the sums of product_hourly per
 -- UTC day. Refresh: the new events added, like product_hourly.
 --
@@ -51,6 +55,64 @@ CREATE TABLE analytics.visitor_daily (
     bits        bit varying NOT NULL,  -- always 8192 bits
     PRIMARY KEY (day, login_state, kind, chunk)
 );
+
+CREATE TABLE analytics.visitor_quarterly (
+    quarter_at  timestamptz NOT NULL,
+    login_state text        NOT NULL,
+    kind        "char"      NOT NULL,
+    chunk       integer     NOT NULL,
+    bits        bit varying NOT NULL,  -- always 8192 bits
+    PRIMARY KEY (quarter_at, login_state, kind, chunk)
+);
+
+-- The start of the UTC quarter day (00, 06, 12, 18 h) that t falls in.
+CREATE FUNCTION analytics.quarter_of(t timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT date_trunc('day', t, 'UTC')
+           + floor(extract(epoch FROM t - date_trunc('day', t, 'UTC')) / 21600) * interval '6 hours'
+$$;
+
+-- Exact distinct clients and logged-in users with an event in [lo, hi) (whole UTC hours at
+-- both ends, or the hour starting in the range for a zone with a 30/45-minute offset), for
+-- login state ls ('all' or one): the OR of the bitmaps of the whole UTC days, then of the whole
+-- quarter days left, then the visitors of the remaining hours whose bit is not set.
+CREATE FUNCTION analytics.visitor_counts(lo timestamptz, hi timestamptz, ls text,
+                                         OUT clients bigint, OUT users bigint)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    fd date := ((lo AT TIME ZONE 'UTC') + interval '1 day' - interval '1 microsecond')::date;
+    td date := (hi AT TIME ZONE 'UTC')::date;
+    fdts timestamptz := fd::timestamp AT TIME ZONE 'UTC';
+    tdts timestamptz := td::timestamp AT TIME ZONE 'UTC';
+    qlo timestamptz := analytics.quarter_of(lo - interval '1 microsecond') + interval '6 hours';
+    qhi timestamptz := analytics.quarter_of(hi);
+BEGIN
+    IF qlo > qhi THEN  -- shorter than a quarter day: hours only
+        qlo := hi;
+        qhi := hi;
+    END IF;
+    WITH b AS MATERIALIZED (
+        SELECT x.kind, x.chunk, bit_or(x.bits) AS bits
+          FROM (SELECT d.kind, d.chunk, d.bits FROM analytics.visitor_daily d
+                 WHERE d.day >= fd AND d.day < td AND (ls = 'all' OR d.login_state = ls)
+                UNION ALL
+                SELECT q.kind, q.chunk, q.bits FROM analytics.visitor_quarterly q
+                 WHERE q.quarter_at >= qlo AND q.quarter_at < qhi
+                   AND NOT (q.quarter_at >= fdts AND q.quarter_at < tdts)
+                   AND (ls = 'all' OR q.login_state = ls)) x
+         GROUP BY 1, 2),
+    h AS (SELECT DISTINCT v.kind, v.visitor_n FROM analytics.visitor_hourly v
+           WHERE ((v.hour_at >= lo AND v.hour_at < qlo) OR (v.hour_at >= qhi AND v.hour_at < hi))
+             AND (ls = 'all' OR v.login_state = ls)),
+    n AS (SELECT b.kind, bit_count(b.bits) AS n FROM b
+          UNION ALL
+          SELECT h.kind, 1 FROM h LEFT JOIN b ON b.kind = h.kind AND b.chunk = h.visitor_n >> 13
+           WHERE b.bits IS NULL OR get_bit(b.bits, h.visitor_n & 8191) = 0)
+    SELECT coalesce(sum(n.n) FILTER (WHERE n.kind = 'c'), 0)::bigint,
+           coalesce(sum(n.n) FILTER (WHERE n.kind = 'u'), 0)::bigint
+      INTO clients, users FROM n;
+END
+$$;
 
 CREATE TABLE analytics.product_daily (
     day          date    NOT NULL,
@@ -94,6 +156,10 @@ INSERT INTO analytics.visitor_daily
            analytics.chunk_bits(array_agg(DISTINCT visitor_n & 8191))
       FROM analytics.visitor_hourly GROUP BY 1, 2, 3, 4;
 
+INSERT INTO analytics.visitor_quarterly
+    SELECT analytics.quarter_of(hour_at), login_state, kind, visitor_n >> 13,
+           analytics.chunk_bits(array_agg(DISTINCT visitor_n & 8191))
+      FROM analytics.visitor_hourly GROUP BY 1, 2, 3, 4;
 INSERT INTO analytics.product_daily
     SELECT (hour_at AT TIME ZONE 'UTC')::date, login_state, product_id, sum(events), sum(views),
            sum(add_to_carts), sum(removals)
@@ -205,6 +271,11 @@ BEGIN
                analytics.chunk_bits(array_agg(DISTINCT visitor_n & 8191))
           FROM r_visn GROUP BY 1, 2, 3, 4
         ON CONFLICT (day, login_state, kind, chunk) DO UPDATE SET bits = d.bits | excluded.bits;
+    INSERT INTO analytics.visitor_quarterly AS d
+        SELECT analytics.quarter_of(hour_at), login_state, kind, visitor_n >> 13,
+               analytics.chunk_bits(array_agg(DISTINCT visitor_n & 8191))
+          FROM r_visn GROUP BY 1, 2, 3, 4
+        ON CONFLICT (quarter_at, login_state, kind, chunk) DO UPDATE SET bits = d.bits | excluded.bits;
 
     -- 2. Sessions touched by the new events.
     -- 2a. Client windows of events without a session id, widened to the sessions they touch.
