@@ -196,15 +196,21 @@ static const char Q_SESSIONS_SUMMARY[] =
     "count(*) FILTER (WHERE is_first_visit)::bigint AS first_visits "
     "FROM analytics.sessions" SESSIONS_WHERE ") x";
 
+/* Bucket counts from session_hourly.dur_buckets when the range is whole UTC hours, else (a
+ * zone with a 30/45-minute offset) from the sessions themselves, exact by start time. */
+#define WHOLE_HOURS "date_trunc('hour', " LO ", 'UTC') = " LO " AND date_trunc('hour', " HI ", 'UTC') = " HI
 static const char Q_SESSIONS_DURATIONS[] =
-    "WITH s AS (SELECT duration_s FROM analytics.sessions" SESSIONS_WHERE "), "
-    "b(i, bucket, min_s, max_s) AS (VALUES (1, '0-10s', 0, 10), (2, '10-30s', 10, 30), "
+    "WITH b(i, bucket, min_s, max_s) AS (VALUES (1, '0-10s', 0, 10), (2, '10-30s', 10, 30), "
     "(3, '30-60s', 30, 60), (4, '1-3m', 60, 180), (5, '3-10m', 180, 600), "
-    "(6, '10-30m', 600, 1800), (7, '30m+', 1800, NULL)) "
-    "SELECT b.bucket, b.min_s, b.max_s, count(s.duration_s)::bigint AS sessions, "
-    "round(100.0 * count(s.duration_s) / nullif(sum(count(s.duration_s)) OVER (), 0), 2) AS share "
-    "FROM b LEFT JOIN s ON s.duration_s >= b.min_s AND (b.max_s IS NULL OR s.duration_s < b.max_s) "
-    "GROUP BY b.i, b.bucket, b.min_s, b.max_s ORDER BY b.i";
+    "(6, '10-30m', 600, 1800), (7, '30m+', 1800, NULL)), "
+    "c AS (SELECT i, sum(n)::bigint AS n FROM ("
+    "SELECT k.i, h.dur_buckets[k.i] AS n FROM analytics.session_hourly h, generate_series(1, 7) AS k(i)"
+    WHERE_HOURS " AND " WHOLE_HOURS " UNION ALL "
+    "SELECT analytics.dur_bucket(duration_s), 1 FROM analytics.sessions" SESSIONS_WHERE
+    " AND NOT (" WHOLE_HOURS ")) x GROUP BY i) "
+    "SELECT b.bucket, b.min_s, b.max_s, coalesce(c.n, 0)::bigint AS sessions, "
+    "round(100.0 * coalesce(c.n, 0) / nullif(sum(coalesce(c.n, 0)) OVER (), 0), 2) AS share "
+    "FROM b LEFT JOIN c USING (i) ORDER BY b.i";
 
 static const char Q_SESSIONS_LIST[] =
     "SELECT session_key, session_id, client_id, user_id, login_state, started_at, ended_at, "

@@ -18,6 +18,10 @@
 -- that a range in a zone with an offset reads at most 5 hours at each end from visitor_hourly.
 -- analytics.visitor_counts(lo, hi, login state) counts a range from the three tables.
 --
+-- session_hourly gains dur_buckets: sessions per duration bucket (0-10 s, 10-30 s, 30-60 s,
+-- 1-3 min, 3-10 min, 10-30 min, 30 min+; lower bound inclusive), for /sessions/durations.
+-- Refresh: with the other columns (the start hours that lost or gained a session).
+--
 -- product_daily: grain (UTC day, login state, product id), the sums of product_hourly per
 -- UTC day. Refresh: the new events added, like product_hourly.
 --
@@ -156,6 +160,25 @@ INSERT INTO analytics.visitor_daily
            analytics.chunk_bits(array_agg(DISTINCT visitor_n & 8191))
       FROM analytics.visitor_hourly GROUP BY 1, 2, 3, 4;
 
+ALTER TABLE analytics.session_hourly
+    ADD COLUMN dur_buckets bigint[] NOT NULL DEFAULT '{0,0,0,0,0,0,0}';
+-- The duration bucket counts of a set of sessions (the buckets of /sessions/durations).
+CREATE FUNCTION analytics.dur_bucket(d double precision) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN d < 10 THEN 1 WHEN d < 30 THEN 2 WHEN d < 60 THEN 3 WHEN d < 180 THEN 4
+                WHEN d < 600 THEN 5 WHEN d < 1800 THEN 6 ELSE 7 END
+$$;
+UPDATE analytics.session_hourly h SET dur_buckets = x.b
+  FROM (SELECT date_trunc('hour', started_at, 'UTC') AS hour_at, login_state,
+               ARRAY[count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 1),
+                     count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 2),
+                     count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 3),
+                     count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 4),
+                     count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 5),
+                     count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 6),
+                     count(*) FILTER (WHERE analytics.dur_bucket(duration_s) = 7)] AS b
+          FROM analytics.sessions GROUP BY 1, 2) x
+ WHERE x.hour_at = h.hour_at AND x.login_state = h.login_state;
 INSERT INTO analytics.visitor_quarterly
     SELECT analytics.quarter_of(hour_at), login_state, kind, visitor_n >> 13,
            analytics.chunk_bits(array_agg(DISTINCT visitor_n & 8191))
@@ -470,7 +493,14 @@ BEGIN
         SELECT h.hour_at, s.login_state, count(*), count(*) FILTER (WHERE s.is_bounce),
                sum(s.duration_s), count(*) FILTER (WHERE s.purchases > 0),
                count(*) FILTER (WHERE s.funnel_step >= 1), count(*) FILTER (WHERE s.funnel_step >= 2),
-               count(*) FILTER (WHERE s.funnel_step >= 3), count(*) FILTER (WHERE s.funnel_step >= 4)
+               count(*) FILTER (WHERE s.funnel_step >= 3), count(*) FILTER (WHERE s.funnel_step >= 4),
+               ARRAY[count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 1),
+                     count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 2),
+                     count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 3),
+                     count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 4),
+                     count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 5),
+                     count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 6),
+                     count(*) FILTER (WHERE analytics.dur_bucket(s.duration_s) = 7)]
           FROM r_shours h
           CROSS JOIN LATERAL (SELECT s.login_state, s.is_bounce, s.duration_s, s.purchases,
                                      s.funnel_step
