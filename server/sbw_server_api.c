@@ -941,25 +941,85 @@ static double ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Renders the default views for generation gen into the cache (pinned), in UTC: the last 7
- * days for each login state, today and the last 30 days for all, of the endpoints a
- * dashboard opens with. */
+/* The default views of the dashboard, rendered after each refresh (in UTC): these paths for
+ * the last 7 days of each login state, today and the last 30 days for all. */
+static const char *const DEFAULT_PATHS[] = {
+    "/api/v1/kpis?compare=previous_period", "/api/v1/timeseries?metric=all",
+    "/api/v1/breakdown?by=event_name", "/api/v1/breakdown?by=login_state",
+    "/api/v1/funnel", "/api/v1/products/top", "/api/v1/categories/top",
+    "/api/v1/brands/top", "/api/v1/traffic/heatmap", "/api/v1/sessions/summary",
+    "/api/v1/kpis", "/api/v1/timeseries"};
+#define N_DEFAULT_PATHS (sizeof DEFAULT_PATHS / sizeof *DEFAULT_PATHS)
+static const struct {
+    long days;
+    const char *state;
+} DEFAULT_VIEWS[] = {{7, "all"},  {7, "logged_in"}, {7, "anonymous"},
+                     {7, "guest"}, {1, "all"},       {30, "all"}};
+#define N_DEFAULT_VIEWS (sizeof DEFAULT_VIEWS / sizeof *DEFAULT_VIEWS)
+
+typedef struct {
+    sbw_api_t *api;
+    long long gen;
+    char today[11];
+    atomic_uint next; /* next item: view * N_DEFAULT_PATHS + path */
+    atomic_int failed;
+} precompute_job_t;
+
+/* Renders item i of job into the cache (pinned). Returns 0, or -1 after a database error. */
+static int precompute_one(precompute_job_t *job, unsigned i)
+{
+    sbw_api_t *api = job->api;
+    size_t v = i / N_DEFAULT_PATHS;
+    const char *full = DEFAULT_PATHS[i % N_DEFAULT_PATHS];
+    char from[11], err[512], path[128], query[256];
+    sbw_params_add_days(job->today, -(DEFAULT_VIEWS[v].days - 1), from);
+    const char *q = strchr(full, '?');
+    size_t pl = q ? (size_t)(q - full) : strlen(full);
+    snprintf(path, sizeof path, "%.*s", (int)pl, full);
+    snprintf(query, sizeof query, "%s%sfrom=%s&to=%s&login_state=%s", q ? q + 1 : "",
+             q ? "&" : "", from, job->today, DEFAULT_VIEWS[v].state);
+    const endpoint_t *ep = NULL;
+    for (size_t e = 0; e < sizeof endpoints / sizeof *endpoints; e++)
+        if (strcmp(endpoints[e].path, path) == 0)
+            ep = &endpoints[e];
+    sbw_params_t p;
+    char key[SBW_PARAMS_MAX_QUERY + 1024];
+    if (!ep || sbw_params_parse(query, ep->allowed, &p, err, sizeof err) != 0 ||
+        sbw_params_resolve_dates(&p, job->today, err, sizeof err) != 0 ||
+        check_values(path, &p, err, sizeof err) != 0 ||
+        sbw_params_canonical(&p, path, key, sizeof key) < 0)
+        return 0;
+    char *body;
+    size_t len;
+    if (render(api, ep, &p, job->gen, &body, &len, err, sizeof err) != 0) {
+        SBW_WARN("precompute", "%s: %s", path, err);
+        return -1;
+    }
+    cache_put(api, key, fnv1a(key), job->gen, 0, body, len, 1);
+    free(body);
+    return 0;
+}
+
+static void *precompute_worker(void *arg)
+{
+    precompute_job_t *job = arg;
+    unsigned i;
+    while (!atomic_load(&job->failed) &&
+           (i = atomic_fetch_add(&job->next, 1)) < N_DEFAULT_VIEWS * N_DEFAULT_PATHS)
+        if (precompute_one(job, i) != 0)
+            atomic_store(&job->failed, 1);
+    return NULL;
+}
+
+/* Renders the default views for generation gen into the cache (pinned), on half the read
+ * connections at once (at least one), so requests of the served generation still get one. */
 static void precompute(sbw_api_t *api, long long gen)
 {
-    static const char *const paths[] = {
-        "/api/v1/kpis?compare=previous_period", "/api/v1/timeseries?metric=all",
-        "/api/v1/breakdown?by=event_name", "/api/v1/breakdown?by=login_state",
-        "/api/v1/funnel", "/api/v1/products/top", "/api/v1/categories/top",
-        "/api/v1/brands/top", "/api/v1/traffic/heatmap", "/api/v1/sessions/summary",
-        "/api/v1/kpis", "/api/v1/timeseries"};
-    /* The last 7 days for each login state; today and the last 30 days for all. */
-    static const struct {
-        long days;
-        const char *state;
-    } views[] = {{7, "all"},  {7, "logged_in"}, {7, "anonymous"},
-                 {7, "guest"}, {1, "all"},       {30, "all"}};
-    char today[11], err[512];
-    if (today_in(api, "UTC", today, err, sizeof err) != 0)
+    char err[512];
+    precompute_job_t job = {.api = api, .gen = gen};
+    atomic_init(&job.next, 0);
+    atomic_init(&job.failed, 0);
+    if (today_in(api, "UTC", job.today, err, sizeof err) != 0)
         return;
     /* The pinned entries of older generations go first. */
     pthread_mutex_lock(&api->cache_mu);
@@ -967,39 +1027,19 @@ static void precompute(sbw_api_t *api, long long gen)
         if (api->cache[i].key && api->cache[i].pinned && api->cache[i].gen < gen)
             entry_clear(&api->cache[i]);
     pthread_mutex_unlock(&api->cache_mu);
-    for (size_t v = 0; v < sizeof views / sizeof *views; v++) {
-        char from[11];
-        sbw_params_add_days(today, -(views[v].days - 1), from);
-        {
-            for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
-                char path[128], query[256];
-                const char *q = strchr(paths[i], '?');
-                size_t pl = q ? (size_t)(q - paths[i]) : strlen(paths[i]);
-                snprintf(path, sizeof path, "%.*s", (int)pl, paths[i]);
-                snprintf(query, sizeof query, "%s%sfrom=%s&to=%s&login_state=%s", q ? q + 1 : "",
-                         q ? "&" : "", from, today, views[v].state);
-                const endpoint_t *ep = NULL;
-                for (size_t e = 0; e < sizeof endpoints / sizeof *endpoints; e++)
-                    if (strcmp(endpoints[e].path, path) == 0)
-                        ep = &endpoints[e];
-                sbw_params_t p;
-                char key[SBW_PARAMS_MAX_QUERY + 1024];
-                if (!ep || sbw_params_parse(query, ep->allowed, &p, err, sizeof err) != 0 ||
-                    sbw_params_resolve_dates(&p, today, err, sizeof err) != 0 ||
-                    check_values(path, &p, err, sizeof err) != 0 ||
-                    sbw_params_canonical(&p, path, key, sizeof key) < 0)
-                    continue;
-                char *body;
-                size_t len;
-                if (render(api, ep, &p, gen, &body, &len, err, sizeof err) != 0) {
-                    SBW_WARN("precompute", "%s: %s", path, err);
-                    return;
-                }
-                cache_put(api, key, fnv1a(key), gen, 0, body, len, 1);
-                free(body);
-            }
-        }
-    }
+    int nthreads = api->o.pool_size / 2;
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 8)
+        nthreads = 8;
+    pthread_t th[8];
+    int started = 0;
+    for (int t = 1; t < nthreads; t++) /* this thread is worker 0 */
+        if (pthread_create(&th[started], NULL, precompute_worker, &job) == 0)
+            started++;
+    precompute_worker(&job);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
 }
 
 /* One run of analytics.refresh() on the refresh connection. */
@@ -1014,6 +1054,9 @@ static int run_refresh(sbw_api_t *api, sbw_refresh_result_t *res, char *err, siz
             return -1;
         /* The first aggregation of a large warehouse takes minutes: no timeout here. */
         PQclear(PQexec(api->refresh_conn, "SET statement_timeout = 0"));
+        /* analytics.refresh() works in temporary tables: keep them in memory (set before the
+         * session's first temporary table). */
+        PQclear(PQexec(api->refresh_conn, "SET temp_buffers = '256MB'"));
     }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);

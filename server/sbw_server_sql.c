@@ -9,7 +9,7 @@
 
 const char SBW_SQL_SESSION_SETUP[] =
     "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; SET statement_timeout = '300s'; "
-    "SET client_min_messages = warning; SET jit = off";
+    "SET client_min_messages = warning; SET jit = off; SET work_mem = '32MB'";
 
 const char SBW_SQL_HEALTH[] =
     "SELECT generation, refreshed_at, newest_event_at, total_events, last_new_events, last_ms "
@@ -33,15 +33,26 @@ const char SBW_SQL_TODAY[] = "SELECT (now() AT TIME ZONE $1)::date::text";
     "coalesce(sum(events) FILTER (WHERE event_name = 'checkout_complete'), 0)::bigint AS purchases, " \
     "coalesce(sum(revenue), 0) AS revenue "
 #define VISITOR_COUNTS                                                                             \
-    "count(DISTINCT visitor_id) FILTER (WHERE kind = 'c') AS unique_clients, "                    \
-    "count(DISTINCT visitor_id) FILTER (WHERE kind = 'u') AS logged_in_users "
+    "count(DISTINCT visitor_n) FILTER (WHERE kind = 'c') AS unique_clients, "                     \
+    "count(DISTINCT visitor_n) FILTER (WHERE kind = 'u') AS logged_in_users "
+/* Exact distinct visitors of a range [LO, HI), and per day of b (analytics.visitor_counts:
+ * daily and quarter-day bitmaps, hours only at the ends; sql/views/0002_refresh_cost.sql). */
+#define VISITORS_RANGE                                                                             \
+    "v AS (SELECT clients AS unique_clients, users AS logged_in_users "                            \
+    "FROM analytics.visitor_counts(" LO ", " HI ", $4))"
+#define VISITORS_DAYS                                                                              \
+    "v AS (SELECT b.day, c.clients AS unique_clients, c.users AS logged_in_users FROM b "          \
+    "CROSS JOIN LATERAL analytics.visitor_counts((b.day::timestamp AT TIME ZONE $3), "             \
+    "((b.day + 1)::timestamp AT TIME ZONE $3), $4) c)"
+#define FULL_LO "(((" LO ") AT TIME ZONE 'UTC') + interval '1 day' - interval '1 microsecond')::date"
+#define FULL_HI "((" HI ") AT TIME ZONE 'UTC')::date"
 #define SESSION_SUMS                                                                               \
     "coalesce(sum(sessions), 0)::bigint AS sessions, coalesce(sum(bounces), 0)::bigint AS bounces, " \
     "coalesce(sum(duration_s), 0) AS duration_s, coalesce(sum(converted), 0)::bigint AS converted "
 
 static const char Q_KPIS[] =
     "WITH e AS (SELECT " EVENT_SUMS "FROM analytics.event_hourly" WHERE_HOURS "), "
-    "v AS (SELECT " VISITOR_COUNTS "FROM analytics.visitor_hourly" WHERE_HOURS "), "
+    VISITORS_RANGE ", "
     "s AS (SELECT " SESSION_SUMS "FROM analytics.session_hourly" WHERE_HOURS ") "
     "SELECT e.events, v.unique_clients, s.sessions, v.logged_in_users, e.page_views, "
     "e.product_views, e.add_to_carts, e.checkout_starts, e.purchases, e.revenue, "
@@ -67,7 +78,7 @@ static const char Q_KPIS[] =
 static const char Q_TS_DAY[] =
     "WITH b AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d), "
     "e AS (SELECT " DAY_OF EVENT_SUMS "FROM analytics.event_hourly" WHERE_HOURS " GROUP BY 1), "
-    "v AS (SELECT " DAY_OF VISITOR_COUNTS "FROM analytics.visitor_hourly" WHERE_HOURS " GROUP BY 1), "
+    VISITORS_DAYS ", "
     "s AS (SELECT " DAY_OF SESSION_SUMS "FROM analytics.session_hourly" WHERE_HOURS " GROUP BY 1) "
     TS_SELECT("day");
 
@@ -91,13 +102,23 @@ static const char Q_BY_LOGIN_STATE[] = BY_COLUMN("login_state");
 
 /* Per product in range: events, views, carts, removals (event hours) and purchases, revenue
  * (session_purchases by checkout time). */
+/* Full UTC days of the range from the daily tables, its other hours from the hourly ones. */
+#define WHOLE_DAYS " day >= " FULL_LO " AND day < " FULL_HI " AND " LS("login_state")
+#define OUTSIDE_WHOLE_DAYS(col)                                                                    \
+    " AND (" col " < (" FULL_LO ")::timestamp AT TIME ZONE 'UTC' OR " col " >= (" FULL_HI          \
+    ")::timestamp AT TIME ZONE 'UTC')"
 #define PRODUCT_JOIN                                                                               \
     "WITH p AS (SELECT product_id, sum(events) AS events, sum(views) AS views, "                   \
-    "sum(add_to_carts) AS add_to_carts, sum(removals) AS removals "                               \
-    "FROM analytics.product_hourly" WHERE_HOURS " GROUP BY 1), "                                  \
-    "q AS (SELECT product_id, count(*) AS purchases, sum(price) AS revenue "                       \
-    "FROM analytics.session_purchases WHERE " IN_RANGE("purchased_at") " AND "                     \
-    LS("login_state") " GROUP BY 1), "                                                             \
+    "sum(add_to_carts) AS add_to_carts, sum(removals) AS removals FROM ("                         \
+    "SELECT product_id, events, views, add_to_carts, removals FROM analytics.product_daily WHERE " \
+    WHOLE_DAYS " UNION ALL "                                                                       \
+    "SELECT product_id, events, views, add_to_carts, removals FROM analytics.product_hourly"       \
+    WHERE_HOURS OUTSIDE_WHOLE_DAYS("hour_at") ") x GROUP BY 1), "                                 \
+    "q AS (SELECT product_id, sum(purchases) AS purchases, sum(revenue) AS revenue FROM ("         \
+    "SELECT product_id, purchases, revenue FROM analytics.product_purchase_daily WHERE "           \
+    WHOLE_DAYS " UNION ALL "                                                                       \
+    "SELECT product_id, 1, price FROM analytics.session_purchases WHERE " IN_RANGE("purchased_at") \
+    " AND " LS("login_state") OUTSIDE_WHOLE_DAYS("purchased_at") ") x GROUP BY 1), "               \
     "j AS (SELECT product_id, coalesce(p.events, 0) AS events, coalesce(p.views, 0) AS views, "    \
     "coalesce(p.add_to_carts, 0) AS add_to_carts, coalesce(p.removals, 0) AS removals, "           \
     "coalesce(q.purchases, 0) AS purchases, coalesce(q.revenue, 0) AS revenue "                   \
@@ -159,28 +180,37 @@ static const char Q_FUNNEL_DEFAULT[] =
 
 #define SESSIONS_WHERE " WHERE " IN_RANGE("started_at") " AND " LS("login_state")
 static const char Q_SESSIONS_SUMMARY[] =
-    "SELECT count(*)::bigint AS sessions, count(*) FILTER (WHERE is_bounce)::bigint AS bounces, "
-    "round(100.0 * count(*) FILTER (WHERE is_bounce) / nullif(count(*), 0), 2) AS bounce_rate, "
-    "count(*) FILTER (WHERE purchases > 0)::bigint AS converted_sessions, "
-    "round(100.0 * count(*) FILTER (WHERE purchases > 0) / nullif(count(*), 0), 2) AS conversion_rate, "
-    "round(avg(duration_s)::numeric, 1) AS avg_duration_s, "
-    "round((percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_s))::numeric, 1) AS median_duration_s, "
-    "round((percentile_cont(0.9) WITHIN GROUP (ORDER BY duration_s))::numeric, 1) AS p90_duration_s, "
-    "round(avg(events), 2) AS avg_events, round(avg(page_views), 2) AS avg_page_views, "
-    "coalesce(sum(revenue), 0) AS revenue, "
-    "count(DISTINCT client_id)::bigint AS clients, "
+    "SELECT n AS sessions, bounces, round(100.0 * bounces / nullif(n, 0), 2) AS bounce_rate, "
+    "converted AS converted_sessions, "
+    "round(100.0 * converted / nullif(n, 0), 2) AS conversion_rate, "
+    "round(avg_d::numeric, 1) AS avg_duration_s, round(pc[1]::numeric, 1) AS median_duration_s, "
+    "round(pc[2]::numeric, 1) AS p90_duration_s, round(avg_e, 2) AS avg_events, "
+    "round(avg_pv, 2) AS avg_page_views, revenue, clients, first_visits FROM ("
+    "SELECT count(*)::bigint AS n, count(*) FILTER (WHERE is_bounce)::bigint AS bounces, "
+    "count(*) FILTER (WHERE purchases > 0)::bigint AS converted, avg(duration_s) AS avg_d, "
+    /* one sort for both percentiles */
+    "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY duration_s) AS pc, "
+    "avg(events) AS avg_e, avg(page_views) AS avg_pv, coalesce(sum(revenue), 0) AS revenue, "
+    /* byte-wise comparison: the same distinct count, sorted faster than in the locale */
+    "count(DISTINCT client_id COLLATE \"C\")::bigint AS clients, "
     "count(*) FILTER (WHERE is_first_visit)::bigint AS first_visits "
-    "FROM analytics.sessions" SESSIONS_WHERE;
+    "FROM analytics.sessions" SESSIONS_WHERE ") x";
 
+/* Bucket counts from session_hourly.dur_buckets when the range is whole UTC hours, else (a
+ * zone with a 30/45-minute offset) from the sessions themselves, exact by start time. */
+#define WHOLE_HOURS "date_trunc('hour', " LO ", 'UTC') = " LO " AND date_trunc('hour', " HI ", 'UTC') = " HI
 static const char Q_SESSIONS_DURATIONS[] =
-    "WITH s AS (SELECT duration_s FROM analytics.sessions" SESSIONS_WHERE "), "
-    "b(i, bucket, min_s, max_s) AS (VALUES (1, '0-10s', 0, 10), (2, '10-30s', 10, 30), "
+    "WITH b(i, bucket, min_s, max_s) AS (VALUES (1, '0-10s', 0, 10), (2, '10-30s', 10, 30), "
     "(3, '30-60s', 30, 60), (4, '1-3m', 60, 180), (5, '3-10m', 180, 600), "
-    "(6, '10-30m', 600, 1800), (7, '30m+', 1800, NULL)) "
-    "SELECT b.bucket, b.min_s, b.max_s, count(s.duration_s)::bigint AS sessions, "
-    "round(100.0 * count(s.duration_s) / nullif(sum(count(s.duration_s)) OVER (), 0), 2) AS share "
-    "FROM b LEFT JOIN s ON s.duration_s >= b.min_s AND (b.max_s IS NULL OR s.duration_s < b.max_s) "
-    "GROUP BY b.i, b.bucket, b.min_s, b.max_s ORDER BY b.i";
+    "(6, '10-30m', 600, 1800), (7, '30m+', 1800, NULL)), "
+    "c AS (SELECT i, sum(n)::bigint AS n FROM ("
+    "SELECT k.i, h.dur_buckets[k.i] AS n FROM analytics.session_hourly h, generate_series(1, 7) AS k(i)"
+    WHERE_HOURS " AND " WHOLE_HOURS " UNION ALL "
+    "SELECT analytics.dur_bucket(duration_s), 1 FROM analytics.sessions" SESSIONS_WHERE
+    " AND NOT (" WHOLE_HOURS ")) x GROUP BY i) "
+    "SELECT b.bucket, b.min_s, b.max_s, coalesce(c.n, 0)::bigint AS sessions, "
+    "round(100.0 * coalesce(c.n, 0) / nullif(sum(coalesce(c.n, 0)) OVER (), 0), 2) AS share "
+    "FROM b LEFT JOIN c USING (i) ORDER BY b.i";
 
 static const char Q_SESSIONS_LIST[] =
     "SELECT session_key, session_id, client_id, user_id, login_state, started_at, ended_at, "
