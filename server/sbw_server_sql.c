@@ -46,9 +46,12 @@ const char SBW_SQL_TODAY[] = "SELECT (now() AT TIME ZONE $1)::date::text";
     "((b.day + 1)::timestamp AT TIME ZONE $3), $4) c)"
 #define FULL_LO "(((" LO ") AT TIME ZONE 'UTC') + interval '1 day' - interval '1 microsecond')::date"
 #define FULL_HI "((" HI ") AT TIME ZONE 'UTC')::date"
+/* Sums of session durations are rounded to milliseconds (the event time resolution): a
+ * float sum would print as 195497.41299999997. */
 #define SESSION_SUMS                                                                               \
     "coalesce(sum(sessions), 0)::bigint AS sessions, coalesce(sum(bounces), 0)::bigint AS bounces, " \
-    "coalesce(sum(duration_s), 0) AS duration_s, coalesce(sum(converted), 0)::bigint AS converted "
+    "round(coalesce(sum(duration_s), 0)::numeric, 3) AS duration_s, "                            \
+    "coalesce(sum(converted), 0)::bigint AS converted "
 
 static const char Q_KPIS[] =
     "WITH e AS (SELECT " EVENT_SUMS "FROM analytics.event_hourly" WHERE_HOURS "), "
