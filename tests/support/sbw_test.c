@@ -1,4 +1,5 @@
 /* sbw_test: helpers shared by the Check suites (see sbw_test.h). */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "sbw_test.h"
 
 #include <check.h>
@@ -15,6 +16,8 @@
 #include <signal.h>
 #include <strings.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -126,6 +129,30 @@ int sbw_test_free_port(void)
     return ntohs(a.sin_port);
 }
 
+/* Folders made by sbw_test_tmpdir in this process, removed when it exits (Check runs each test
+ * case in its own forked process). SBW_TEST_KEEP_TMP=1 keeps them for a post-mortem. */
+#define TMPDIRS_MAX 64
+static char *tmpdirs[TMPDIRS_MAX];
+static int n_tmpdirs;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tmpdirs(void)
+{
+    const char *keep = getenv("SBW_TEST_KEEP_TMP");
+    for (int i = 0; i < n_tmpdirs; i++) {
+        if (!(keep && strcmp(keep, "1") == 0))
+            nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(tmpdirs[i]);
+    }
+    n_tmpdirs = 0;
+}
+
 char *sbw_test_tmpdir(const char *prefix)
 {
     char tmpl[512];
@@ -133,6 +160,11 @@ char *sbw_test_tmpdir(const char *prefix)
     snprintf(tmpl, sizeof tmpl, "%s/%s-XXXXXX", base ? base : "/tmp", prefix ? prefix : "sbw");
     char *d = mkdtemp(tmpl);
     ck_assert_msg(d != NULL, "mkdtemp failed");
+    if (n_tmpdirs < TMPDIRS_MAX) {
+        if (n_tmpdirs == 0)
+            atexit(remove_tmpdirs);
+        tmpdirs[n_tmpdirs++] = strdup(d);
+    }
     return strdup(d);
 }
 

@@ -46,7 +46,8 @@ void sbw_test_pg_drop_db(const char *dbname);
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int sbw_test_free_port(void);
 
-/* A fresh empty temporary directory (removed by the caller if it wants). */
+/* A fresh empty temporary directory under $TMPDIR (default /tmp), removed with its contents
+ * when the test process exits (SBW_TEST_KEEP_TMP=1 keeps it). Returns a malloc'd path. */
 char *sbw_test_tmpdir(const char *prefix);
 
 /* "http://127.0.0.1:PORT" of the s3 fixture's S3-compatible server (s3rver; credentials
