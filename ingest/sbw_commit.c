@@ -4,43 +4,198 @@
 #include "sbw_lake.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 typedef struct batch {
-    char *data;
-    size_t len, cap;
+    struct iovec *iov; /* the requests' lines, in arrival order (not copied) */
+    int n_iov, cap_iov;
+    size_t len;
     int64_t received_ms; /* of the first request: names the object */
     int refs;            /* requests in the batch (under c->mu until closed) */
-    atomic_int readers;  /* requests still to read the outcome; the last frees the batch */
-    sem_t done_sem;      /* posted once per follower when the outcome is known */
+    atomic_int readers;  /* requests still to read the outcome + 1 for the completer */
+    atomic_uint done;    /* futex word: 0 until the outcome is published, then 1 */
     int closed;          /* no more appends */
     int rc;
-    double seconds;
+    double started, seconds;
+    void *staged;
     char key[96];
     char err[256];
-    pthread_cond_t cv; /* signalled to the leader when the batch is full */
+    pthread_cond_t cv;  /* signalled to the leader when the batch is full */
+    struct batch *next; /* in the publish queue */
 } batch_t;
 
 struct sbw_committer {
     sbw_commit_opts_t opts;
-    sbw_commit_put_fn put;
+    sbw_commit_stage_fn stage;
+    sbw_commit_publish_fn publish;
     void *ud;
     pthread_mutex_t mu;
     batch_t *open; /* the batch requests append to, or NULL */
-    unsigned busy; /* bit i set: writer slot i is running a put */
+    unsigned busy; /* bit i set: writer slot i is staging */
     pthread_cond_t slot_cv;
     size_t pending_bytes;
     sbw_commit_stats_t stats;
+    batch_t *queue_head, *queue_tail; /* staged, waiting for the publisher */
+    pthread_cond_t queue_cv;
+    int stopping;
+    pthread_t publisher;
 };
 
-sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_put_fn put, void *ud)
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static batch_t *batch_new(int64_t received_ms)
+{
+    batch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->received_ms = received_ms;
+    atomic_init(&b->readers, 1); /* the completer's reference */
+    atomic_init(&b->done, 0);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    return b;
+}
+
+static void batch_free(batch_t *b)
+{
+    pthread_cond_destroy(&b->cv);
+    free(b->iov);
+    free(b);
+}
+
+static void batch_unref(batch_t *b)
+{
+    if (atomic_fetch_sub(&b->readers, 1) == 1)
+        batch_free(b);
+}
+
+static int batch_append(batch_t *b, const char *lines, size_t len)
+{
+    if (b->n_iov == b->cap_iov) {
+        int ncap = b->cap_iov ? b->cap_iov * 2 : 16;
+        struct iovec *grown = realloc(b->iov, (size_t)ncap * sizeof *grown);
+        if (!grown)
+            return -1;
+        b->iov = grown;
+        b->cap_iov = ncap;
+    }
+    b->iov[b->n_iov].iov_base = (void *)lines;
+    b->iov[b->n_iov].iov_len = len;
+    b->n_iov++;
+    b->len += len;
+    return 0;
+}
+
+/* Publishes the outcome (already stored in b) and wakes every request of the batch with one
+ * call; then drops the completer's reference. */
+static void complete(batch_t *b)
+{
+    atomic_store_explicit(&b->done, 1, memory_order_release);
+    syscall(SYS_futex, &b->done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    batch_unref(b);
+}
+
+static void wait_done(batch_t *b)
+{
+    while (atomic_load_explicit(&b->done, memory_order_acquire) == 0)
+        syscall(SYS_futex, &b->done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+/* Accounts for finished batches (under c->mu). */
+static void account(sbw_committer_t *c, batch_t *b)
+{
+    c->pending_bytes -= b->len;
+    if (b->rc == 0) {
+        c->stats.objects_written++;
+        c->stats.requests_grouped += (uint64_t)(b->refs - 1);
+    } else {
+        c->stats.put_failures++;
+    }
+}
+
+/* The publisher thread: takes every staged batch queued so far, publishes them together,
+ * wakes their requests, and starts over. */
+static void *publisher_main(void *arg)
+{
+    sbw_committer_t *c = arg;
+    sbw_commit_item_t local[64];
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->queue_head && !c->stopping)
+            pthread_cond_wait(&c->queue_cv, &c->mu);
+        if (!c->queue_head)
+            break; /* stopping and nothing left */
+        batch_t *list = c->queue_head;
+        c->queue_head = c->queue_tail = NULL;
+        pthread_mutex_unlock(&c->mu);
+
+        size_t n = 0;
+        for (batch_t *b = list; b; b = b->next)
+            n++;
+        sbw_commit_item_t *items = n <= 64 ? local : calloc(n, sizeof *items);
+        size_t i = 0;
+        for (batch_t *b = list; b; b = b->next, i++) {
+            if (!items)
+                break;
+            items[i] = (sbw_commit_item_t){.staged = b->staged, .key = b->key,
+                                           .stage_started = b->started, .rc = -1,
+                                           .err = b->err, .errlen = sizeof b->err};
+        }
+        if (items) {
+            c->publish(c->ud, items, n);
+        } else { /* out of memory for the list: publish them one by one */
+            for (batch_t *b = list; b; b = b->next) {
+                sbw_commit_item_t one = {.staged = b->staged, .key = b->key,
+                                         .stage_started = b->started, .rc = -1,
+                                         .err = b->err, .errlen = sizeof b->err};
+                c->publish(c->ud, &one, 1);
+                b->rc = one.rc;
+            }
+        }
+        double t = now_seconds();
+        i = 0;
+        pthread_mutex_lock(&c->mu);
+        for (batch_t *b = list; b; b = b->next, i++) {
+            if (items)
+                b->rc = items[i].rc == 0 ? 0 : -1;
+            b->seconds = t - b->started;
+            b->staged = NULL;
+            account(c, b);
+        }
+        pthread_mutex_unlock(&c->mu);
+        if (items != local)
+            free(items);
+        while (list) {
+            batch_t *next = list->next;
+            complete(list);
+            list = next;
+        }
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_stage_fn stage,
+                                   sbw_commit_publish_fn publish, void *ud)
 {
     sbw_committer_t *c = calloc(1, sizeof *c);
     if (!c)
@@ -50,10 +205,19 @@ sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_put
         c->opts.max_writers = 1;
     if (c->opts.max_writers > SBW_COMMIT_MAX_WRITERS)
         c->opts.max_writers = SBW_COMMIT_MAX_WRITERS;
-    c->put = put;
+    c->stage = stage;
+    c->publish = publish;
     c->ud = ud;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->slot_cv, NULL);
+    pthread_cond_init(&c->queue_cv, NULL);
+    if (pthread_create(&c->publisher, NULL, publisher_main, c) != 0) {
+        pthread_cond_destroy(&c->queue_cv);
+        pthread_cond_destroy(&c->slot_cv);
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -61,61 +225,20 @@ void sbw_committer_free(sbw_committer_t *c)
 {
     if (!c)
         return;
+    pthread_mutex_lock(&c->mu);
+    c->stopping = 1;
+    pthread_cond_signal(&c->queue_cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->publisher, NULL);
+    pthread_cond_destroy(&c->queue_cv);
     pthread_cond_destroy(&c->slot_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
 
-
-static batch_t *batch_new(int64_t received_ms)
-{
-    batch_t *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    b->received_ms = received_ms;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    sem_init(&b->done_sem, 0, 0);
-    return b;
-}
-
-static void batch_free(batch_t *b)
-{
-    sem_destroy(&b->done_sem);
-    pthread_cond_destroy(&b->cv);
-    free(b->data);
-    free(b);
-}
-
-static int batch_append(batch_t *b, const char *lines, size_t len)
-{
-    if (b->len + len > b->cap) {
-        size_t ncap = b->cap ? b->cap : 4096;
-        while (ncap < b->len + len)
-            ncap *= 2;
-        char *grown = realloc(b->data, ncap);
-        if (!grown)
-            return -1;
-        b->data = grown;
-        b->cap = ncap;
-    }
-    memcpy(b->data + b->len, lines, len);
-    b->len += len;
-    return 0;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The leader: wait for company, close the batch, write it, publish the outcome.
- * Called with c->mu held; returns with it released. */
+/* The leader: wait for company, close the batch, stage it, queue it for the publisher (or
+ * complete it at once when staging failed). Called with c->mu held; returns with it
+ * released. */
 static void lead(sbw_committer_t *c, batch_t *b)
 {
     if (c->opts.max_wait_us > 0) {
@@ -129,8 +252,7 @@ static void lead(sbw_committer_t *c, batch_t *b)
                 break;
         }
     }
-    /* One put at a time: while the previous batch is being written this one keeps filling. */
-    /* At most max_writers puts at a time: while they run this batch keeps filling. */
+    /* At most max_writers stages at a time: while they run this batch keeps filling. */
     int slot = -1;
     for (;;) {
         for (int i = 0; i < c->opts.max_writers && slot < 0; i++)
@@ -151,33 +273,35 @@ static void lead(sbw_committer_t *c, batch_t *b)
     uuid_generate_random(u);
     uuid_unparse_lower(u, us);
     sbw_lake_key_for(b->received_ms, us, b->key, sizeof b->key);
-    double t0 = now_seconds();
-    int rc = c->put(c->ud, slot, b->key, b->data, b->len, b->err, sizeof b->err);
-    double secs = now_seconds() - t0;
+    b->started = now_seconds();
+    int rc = c->stage(c->ud, slot, b->key, b->iov, b->n_iov, &b->staged, b->err, sizeof b->err);
 
     pthread_mutex_lock(&c->mu);
     c->busy &= ~(1u << slot);
     pthread_cond_signal(&c->slot_cv);
-    c->pending_bytes -= b->len;
     if (rc == 0) {
-        c->stats.objects_written++;
-        c->stats.requests_grouped += (uint64_t)(b->refs - 1);
-    } else {
-        c->stats.put_failures++;
+        b->next = NULL;
+        if (c->queue_tail)
+            c->queue_tail->next = b;
+        else
+            c->queue_head = b;
+        c->queue_tail = b;
+        pthread_cond_signal(&c->queue_cv);
+        pthread_mutex_unlock(&c->mu);
+        return;
     }
+    b->rc = -1;
+    b->seconds = now_seconds() - b->started;
+    account(c, b);
     pthread_mutex_unlock(&c->mu);
-    /* The batch is closed: refs no longer changes. Publish the outcome, then wake each
-     * follower exactly once (a semaphore: no herd on the committer's lock). */
-    b->rc = rc == 0 ? 0 : -1;
-    b->seconds = secs;
-    for (int i = 1; i < b->refs; i++)
-        sem_post(&b->done_sem);
+    complete(b);
 }
 
 /* Copies the outcome of b for one request and drops its reference. */
 static int finish(batch_t *b, char *key_out, size_t key_len, double *write_seconds, char *err,
                   size_t errlen)
 {
+    wait_done(b);
     int rc = b->rc;
     if (rc != 0)
         snprintf(err, errlen, "%s", b->err);
@@ -185,8 +309,7 @@ static int finish(batch_t *b, char *key_out, size_t key_len, double *write_secon
         snprintf(key_out, key_len, "%s", b->key);
     if (write_seconds)
         *write_seconds = b->seconds;
-    if (atomic_fetch_sub(&b->readers, 1) == 1)
-        batch_free(b);
+    batch_unref(b);
     return rc;
 }
 
@@ -229,13 +352,10 @@ int sbw_committer_submit(sbw_committer_t *c, const char *lines, size_t len, int6
         c->open = NULL;
         pthread_cond_signal(&b->cv); /* wake the leader early */
     }
-    if (leader) {
+    if (leader)
         lead(c, b); /* returns with c->mu released */
-    } else {
+    else
         pthread_mutex_unlock(&c->mu);
-        while (sem_wait(&b->done_sem) != 0)
-            ; /* EINTR */
-    }
     return finish(b, key_out, key_len, write_seconds, err, errlen);
 }
 

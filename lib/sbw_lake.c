@@ -428,6 +428,96 @@ int sbw_lake_put(sbw_lake_t *lake, const char *key, const void *data, size_t len
     return sbw_s3_put(lake->s3, full, data, len, content_type_for(key), err, errlen);
 }
 
+struct sbw_lake_staged {
+    sbw_lake_kind_t kind;
+    sbw_lake_file_staged_t *file; /* file: the temp file; S3: already stored */
+};
+
+int sbw_lake_stage(sbw_lake_t *lake, const char *key, const struct iovec *iov, int iovcnt,
+                   sbw_lake_staged_t **out, char *err, size_t errlen)
+{
+    int rc;
+    *out = NULL;
+    if ((rc = sbw_lake_key_check(key, err, errlen)) != 0)
+        return rc;
+    sbw_lake_staged_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        sbw_err_set(err, errlen, "put %s: out of memory", key);
+        return SBW_LAKE_EFAIL;
+    }
+    st->kind = lake->kind;
+    if (lake->kind == SBW_LAKE_FILE) {
+        rc = sbw_lake_file_stage(lake->file, key, iov, iovcnt, &st->file, err, errlen);
+    } else {
+        /* One contiguous body for the PUT (its SHA-256 and retries need it whole). */
+        size_t total = 0;
+        for (int i = 0; i < iovcnt; i++)
+            total += iov[i].iov_len;
+        char *body = malloc(total ? total : 1);
+        if (!body) {
+            sbw_err_set(err, errlen, "put %s: out of memory", key);
+            rc = SBW_LAKE_EFAIL;
+        } else {
+            size_t at = 0;
+            for (int i = 0; i < iovcnt; i++) {
+                if (iov[i].iov_len)
+                    memcpy(body + at, iov[i].iov_base, iov[i].iov_len);
+                at += iov[i].iov_len;
+            }
+            rc = sbw_lake_put(lake, key, body, total, err, errlen);
+            free(body);
+        }
+    }
+    if (rc != 0) {
+        free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+void sbw_lake_staged_abort(sbw_lake_staged_t *st)
+{
+    if (!st)
+        return;
+    sbw_lake_file_staged_abort(st->file);
+    free(st);
+}
+
+int sbw_lake_publish(sbw_lake_t *lake, sbw_lake_staged_t **v, int *rcs, char **errs,
+                     size_t errlen, size_t n)
+{
+    int failed = 0;
+    if (lake->kind == SBW_LAKE_FILE && n > 0) {
+        /* Every object of a file lake was staged as a temp file. */
+        sbw_lake_file_staged_t *local[64];
+        sbw_lake_file_staged_t **files = n <= 64 ? local : malloc(n * sizeof *files);
+        for (size_t i = 0; i < n; i++) {
+            if (files) {
+                files[i] = v[i]->file;
+            } else { /* out of memory for the list: nothing is published */
+                sbw_lake_file_staged_abort(v[i]->file);
+                sbw_err_set(errs[i], errlen, "put: out of memory");
+                rcs[i] = SBW_LAKE_EFAIL;
+                failed++;
+            }
+            v[i]->file = NULL;
+        }
+        if (files)
+            failed = sbw_lake_file_publish(lake->file, files, rcs, errs, errlen, n);
+        if (files != local)
+            free(files);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            rcs[i] = 0; /* S3: stored when staged */
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]);
+        v[i] = NULL;
+    }
+    return failed;
+}
+
 int sbw_lake_get(sbw_lake_t *lake, const char *key, size_t max_bytes, char **data, size_t *len,
                  char *err, size_t errlen)
 {

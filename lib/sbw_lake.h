@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define SBW_LAKE_KEY_MAX SBW_S3_KEY_MAX  /* longest key incl. an S3 URL prefix, bytes */
 #define SBW_LAKE_URL_MAX 4096            /* longest lake URL, bytes */
@@ -132,6 +133,25 @@ const char *sbw_lake_describe(const sbw_lake_t *lake);
 int sbw_lake_put(sbw_lake_t *lake, const char *key, const void *data, size_t len, char *err,
                  size_t errlen);
 
+/* Two-phase put, for a writer that makes several objects durable together (the ingest group
+ * commit pipelines them: while one set is published the next is staged).
+ * sbw_lake_stage writes the bytes of iov (iovcnt vectors, any count) durably where no reader
+ * sees them: file = a temp file in the key's folder (created if missing), written and
+ * fsync'd; S3 = the whole PUT (an S3 object appears atomically). Returns 0 with *out, or an
+ * error code like sbw_lake_put with nothing left behind.
+ * sbw_lake_publish makes n staged objects visible and durable: file = each renamed into place,
+ * then each folder fsync'd once; S3 = nothing left to do. It consumes every v[i] (success or
+ * not), sets rcs[i] to 0 or SBW_LAKE_EFAIL with a message in errs[i] (errlen bytes each), and
+ * returns how many failed. The handle must be the one the objects were staged with or another
+ * handle of the same lake. sbw_lake_staged_abort drops a staged object (accepts NULL).
+ * sbw_lake_put is stage + publish of one object. */
+typedef struct sbw_lake_staged sbw_lake_staged_t;
+int sbw_lake_stage(sbw_lake_t *lake, const char *key, const struct iovec *iov, int iovcnt,
+                   sbw_lake_staged_t **out, char *err, size_t errlen);
+int sbw_lake_publish(sbw_lake_t *lake, sbw_lake_staged_t **v, int *rcs, char **errs,
+                     size_t errlen, size_t n);
+void sbw_lake_staged_abort(sbw_lake_staged_t *st);
+
 /* Reads a whole object of at most max_bytes. Returns 0 with *data (malloc'd, NUL-terminated
  * after *len bytes; caller frees) and *len; SBW_LAKE_ENOTFOUND, SBW_LAKE_ETOOLARGE ("larger
  * than the limit of N bytes"; S3 stops the download after max_bytes + 1 bytes),
@@ -159,6 +179,12 @@ int sbw_lake_file_open(const char *dir, int create, sbw_lake_file_t **out, char 
 void sbw_lake_file_free(sbw_lake_file_t *f); /* accepts NULL */
 int sbw_lake_file_put(sbw_lake_file_t *f, const char *key, const void *data, size_t len, char *err,
                       size_t errlen);
+typedef struct sbw_lake_file_staged sbw_lake_file_staged_t;
+int sbw_lake_file_stage(sbw_lake_file_t *f, const char *key, const struct iovec *iov, int iovcnt,
+                        sbw_lake_file_staged_t **out, char *err, size_t errlen);
+int sbw_lake_file_publish(sbw_lake_file_t *f, sbw_lake_file_staged_t **v, int *rcs, char **errs,
+                          size_t errlen, size_t n);
+void sbw_lake_file_staged_abort(sbw_lake_file_staged_t *st);
 int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, char **data,
                       size_t *len, char *err, size_t errlen);
 int sbw_lake_file_list(sbw_lake_file_t *f, const char *prefix, const char *start_after,

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -170,54 +171,96 @@ fail : {
 }
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* Writes every byte of iov (retrying short writes and EINTR), IOV_MAX vectors at a time. */
+static int writev_all(int fd, const struct iovec *iov, int iovcnt)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
+    struct iovec local[64];
+    while (iovcnt > 0) {
+        int n = iovcnt < 64 ? iovcnt : 64;
+        memcpy(local, iov, (size_t)n * sizeof *iov);
+        int first = 0;
+        while (first < n) {
+            ssize_t w = writev(fd, local + first, n - first);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                return -1;
+            }
+            if (w == 0) { /* a regular file never takes nothing: do not spin */
+                size_t rest = 0;
+                for (int i = first; i < n; i++)
+                    rest += local[i].iov_len;
+                if (rest > 0) {
+                    errno = EIO;
+                    return -1;
+                }
+            }
+            size_t left = (size_t)w;
+            while (first < n && left >= local[first].iov_len) {
+                left -= local[first].iov_len;
+                first++;
+            }
+            if (first < n) {
+                local[first].iov_base = (char *)local[first].iov_base + left;
+                local[first].iov_len -= left;
+            }
         }
-        p += w;
-        n -= (size_t)w;
+        iov += n;
+        iovcnt -= n;
     }
     return 0;
 }
 
-int sbw_lake_file_put(sbw_lake_file_t *f, const char *key, const void *data, size_t len, char *err,
-                      size_t errlen)
+/* A staged object: a durable temp file in the key's folder, not yet under its name. */
+struct sbw_lake_file_staged {
+    int dirfd;                         /* the key's folder */
+    char tmp[24];                      /* ".tmp-<16 hex>" in it */
+    char key[SBW_LAKE_KEY_MAX + 1];    /* for the rename and for messages */
+    size_t base;                       /* offset of the last part of key */
+};
+
+int sbw_lake_file_stage(sbw_lake_file_t *f, const char *key, const struct iovec *iov, int iovcnt,
+                        sbw_lake_file_staged_t **out, char *err, size_t errlen)
 {
-    char tmp[32];
     const char *base = NULL;
-    int dfd = -1, fd = -1, rc;
+    int fd = -1, rc;
     int have_tmp = 0;
     unsigned char rnd[8];
+    *out = NULL;
     if ((rc = sbw_lake_key_check(key, err, errlen)) != 0)
         return rc;
-    if (len > 0 && !data) {
-        sbw_err_set(err, errlen, "put %s: data is NULL", key);
-        return SBW_LAKE_EINVAL;
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_len > 0 && !iov[i].iov_base) {
+            sbw_err_set(err, errlen, "put %s: data is NULL", key);
+            return SBW_LAKE_EINVAL;
+        }
     }
+    sbw_lake_file_staged_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        sbw_err_set(err, errlen, "put %s/%s: out of memory", f->root, key);
+        return SBW_LAKE_EFAIL;
+    }
+    snprintf(st->key, sizeof st->key, "%s", key);
     rc = SBW_LAKE_EFAIL;
-    dfd = open_parent(f, key, 1, &base);
-    if (dfd < 0) {
+    st->dirfd = open_parent(f, key, 1, &base);
+    if (st->dirfd < 0) {
         sbw_err_set(err, errlen, "put %s/%s: creating its folder: %s", f->root, key, strerror(errno));
         goto out;
     }
+    st->base = (size_t)(base - key);
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
         sbw_err_set(err, errlen, "put %s/%s: getrandom: %s", f->root, key, strerror(errno));
         goto out;
     }
-    snprintf(tmp, sizeof tmp, ".tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-             rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    snprintf(st->tmp, sizeof st->tmp, ".tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+             rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    fd = openat(st->dirfd, st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         sbw_err_set(err, errlen, "put %s/%s: creating a temp file: %s", f->root, key, strerror(errno));
         goto out;
     }
     have_tmp = 1;
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (writev_all(fd, iov, iovcnt) != 0 || fsync(fd) != 0) {
         sbw_err_set(err, errlen, "put %s/%s: writing: %s", f->root, key, strerror(errno));
         goto out;
     }
@@ -227,24 +270,91 @@ int sbw_lake_file_put(sbw_lake_file_t *f, const char *key, const void *data, siz
         sbw_err_set(err, errlen, "put %s/%s: closing: %s", f->root, key, strerror(errno));
         goto out;
     }
-    if (renameat(dfd, tmp, dfd, base) != 0) {
-        sbw_err_set(err, errlen, "put %s/%s: rename: %s", f->root, key, strerror(errno));
-        goto out;
-    }
-    have_tmp = 0;
-    if (fsync_dir_fd(dfd) != 0) {
-        sbw_err_set(err, errlen, "put %s/%s: syncing its folder: %s", f->root, key, strerror(errno));
-        goto out;
-    }
+    *out = st;
+    st = NULL;
     rc = 0;
 out:
     if (fd >= 0)
         close(fd);
-    if (have_tmp)
-        unlinkat(dfd, tmp, 0);
-    if (dfd >= 0)
-        close(dfd);
+    if (st) {
+        if (have_tmp)
+            unlinkat(st->dirfd, st->tmp, 0);
+        if (st->dirfd >= 0)
+            close(st->dirfd);
+        free(st);
+    }
     return rc;
+}
+
+void sbw_lake_file_staged_abort(sbw_lake_file_staged_t *st)
+{
+    if (!st)
+        return;
+    unlinkat(st->dirfd, st->tmp, 0);
+    close(st->dirfd);
+    free(st);
+}
+
+int sbw_lake_file_publish(sbw_lake_file_t *f, sbw_lake_file_staged_t **v, int *rcs, char **errs,
+                          size_t errlen, size_t n)
+{
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        sbw_lake_file_staged_t *st = v[i];
+        rcs[i] = 0;
+        if (renameat(st->dirfd, st->tmp, st->dirfd, st->key + st->base) != 0) {
+            sbw_err_set(errs[i], errlen, "put %s/%s: rename: %s", f->root, st->key,
+                        strerror(errno));
+            unlinkat(st->dirfd, st->tmp, 0);
+            rcs[i] = SBW_LAKE_EFAIL;
+            failed++;
+        }
+    }
+    /* One fsync per folder makes every rename in it durable. */
+    for (size_t i = 0; i < n; i++) {
+        sbw_lake_file_staged_t *st = v[i];
+        if (rcs[i] != 0 || st->dirfd < 0)
+            continue;
+        int sync_rc = fsync_dir_fd(st->dirfd);
+        int sync_errno = errno;
+        for (size_t j = i; j < n; j++) {
+            sbw_lake_file_staged_t *o = v[j];
+            if (rcs[j] != 0 || o->dirfd < 0 || o->base != st->base ||
+                memcmp(o->key, st->key, st->base) != 0)
+                continue;
+            if (sync_rc != 0) {
+                sbw_err_set(errs[j], errlen, "put %s/%s: syncing its folder: %s", f->root, o->key,
+                            strerror(sync_errno));
+                rcs[j] = SBW_LAKE_EFAIL;
+                failed++;
+            }
+            if (j != i) {
+                close(o->dirfd);
+                o->dirfd = -1;
+            }
+        }
+        close(st->dirfd);
+        st->dirfd = -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i]->dirfd >= 0)
+            close(v[i]->dirfd);
+        free(v[i]);
+        v[i] = NULL;
+    }
+    return failed;
+}
+
+int sbw_lake_file_put(sbw_lake_file_t *f, const char *key, const void *data, size_t len, char *err,
+                      size_t errlen)
+{
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    sbw_lake_file_staged_t *st = NULL;
+    int rc = sbw_lake_file_stage(f, key, &iov, 1, &st, err, errlen);
+    if (rc != 0)
+        return rc;
+    int prc = 0;
+    return sbw_lake_file_publish(f, &st, &prc, &err, errlen, 1) == 0 ? 0 : prc;
 }
 
 int sbw_lake_file_get(sbw_lake_file_t *f, const char *key, size_t max_bytes, char **data,

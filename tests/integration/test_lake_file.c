@@ -337,6 +337,86 @@ END_TEST
 #define RACE_OBJECTS 500
 
 /* Deterministic content of object i: "BEGIN i " + filler + " END\n", 40..4040 bytes. */
+static void get_eq(sbw_lake_t *lake, const char *key, const char *want)
+{
+    char *data = NULL, err[512];
+    size_t len = 0;
+    int rc = sbw_lake_get(lake, key, 1 << 20, &data, &len, err, sizeof err);
+    ck_assert_msg(rc == 0, "get %s: %s", key, err);
+    ck_assert_uint_eq(len, strlen(want));
+    ck_assert_str_eq(data, want);
+    free(data);
+}
+
+/* Two-phase puts: staged objects are invisible until published; a publish makes several
+ * durable together; one failing rename fails that object only; nothing temporary remains. */
+START_TEST(staged_objects_appear_only_when_published)
+{
+    char *dir = sbw_test_tmpdir("lake-file");
+    sbw_lake_t *lake = open_lake(dir, 0);
+    sbw_lake_t *pub = open_lake(dir, 0); /* another handle of the same lake publishes */
+    const char *keys[4] = {"events/2024/05/06/07/event-a.json", "events/2024/05/06/07/event-b.json",
+                           "events/2024/05/06/08/event-c.json", "events/2024/05/06/07/event-d.json"};
+    /* Written from three vectors each, as the group commit hands over request buffers. */
+    char one[4][32], two[4][32];
+    sbw_lake_staged_t *st[4];
+    char err[512];
+    for (int i = 0; i < 4; i++) {
+        snprintf(one[i], sizeof one[i], "{\"n\":%d}\n", i);
+        snprintf(two[i], sizeof two[i], "{\"m\":%d}\n", i * 10);
+        struct iovec iov[3] = {{one[i], strlen(one[i])}, {NULL, 0}, {two[i], strlen(two[i])}};
+        int rc = sbw_lake_stage(lake, keys[i], iov, 3, &st[i], err, sizeof err);
+        ck_assert_msg(rc == 0, "stage %s: %s", keys[i], err);
+    }
+    /* Staged: four temp files on disk, no object to list or get. */
+    ck_assert_int_eq(count_temp(dir), 4);
+    sbw_test_listing_t l = {0};
+    list_all(lake, NULL, NULL, &l);
+    ck_assert_uint_eq(l.n, 0);
+    sbw_test_listing_free(&l);
+    char *data = NULL;
+    size_t len;
+    ck_assert_int_eq(sbw_lake_get(lake, keys[0], 100, &data, &len, err, sizeof err),
+                     SBW_LAKE_ENOTFOUND);
+
+    /* d's name is taken by a folder: its rename fails, the others are published. */
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, keys[3]);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    int rcs[4];
+    char errs[4][256], *errp[4] = {errs[0], errs[1], errs[2], errs[3]};
+    ck_assert_int_eq(sbw_lake_publish(pub, st, rcs, errp, sizeof errs[0], 4), 1);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(rcs[i], 0);
+        char want[64];
+        snprintf(want, sizeof want, "%s%s", one[i], two[i]);
+        get_eq(lake, keys[i], want);
+    }
+    ck_assert_int_eq(rcs[3], SBW_LAKE_EFAIL);
+    ck_assert_msg(strstr(errs[3], "event-d.json") && strstr(errs[3], "rename"), "%s", errs[3]);
+    ck_assert_int_eq(count_temp(dir), 0);
+    l = (sbw_test_listing_t){0};
+    list_all(lake, NULL, NULL, &l);
+    ck_assert_uint_eq(l.n, 3);
+    sbw_test_listing_free(&l);
+
+    /* An aborted stage leaves nothing either; a bad key is refused before any I/O. */
+    struct iovec iov = {one[0], strlen(one[0])};
+    sbw_lake_staged_t *ab = NULL;
+    ck_assert_int_eq(sbw_lake_stage(lake, "events/2024/05/06/09/event-e.json", &iov, 1, &ab, err,
+                                    sizeof err), 0);
+    ck_assert_int_eq(count_temp(dir), 1);
+    sbw_lake_staged_abort(ab);
+    ck_assert_int_eq(count_temp(dir), 0);
+    ck_assert_int_eq(sbw_lake_stage(lake, "events/../x.json", &iov, 1, &ab, err, sizeof err),
+                     SBW_LAKE_EINVAL);
+    ck_assert_ptr_null(ab);
+    sbw_lake_free(pub);
+    sbw_lake_free(lake);
+    rm_tree(dir);
+}
+END_TEST
+
 static size_t race_size(int i)
 {
     return 40 + (size_t)((i * 7919) % 4000);
@@ -461,6 +541,7 @@ static Suite *suite(void)
     TCase *rt = tcase_create("lake_file_roundtrip");
     tcase_add_test(rt, roundtrip_and_listing_order);
     tcase_add_test(rt, no_temp_or_foreign_files_visible);
+    tcase_add_test(rt, staged_objects_appear_only_when_published);
     suite_add_tcase(s, rt);
     TCase *lim = tcase_create("lake_file_limits");
     tcase_add_test(lim, limits_and_bad_keys);

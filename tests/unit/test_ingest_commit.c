@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sbw_commit.h"
 #include "sbw_gzip.h"
@@ -11,36 +12,85 @@
 #include "sbw_test.h"
 
 /* An in-memory store standing in for the lake: the durable put under test is the lake's
- * own (tests/integration); here we check which bytes each put received. */
+ * own (tests/integration); here we check which bytes each object received and that an object
+ * counts as stored only once published. stage copies the bytes into a staged record; publish
+ * moves it into the store (or fails it when fail_publish is set). */
 typedef struct {
     pthread_mutex_t mu;
-    int fail;
-    int puts;
+    int fail;         /* stage fails */
+    int fail_publish; /* publish fails */
+    int puts;         /* objects published */
+    int staged_now;   /* staged, not yet published */
+    int max_round;    /* most objects one publish call received */
+    int rounds;       /* publish calls */
+    int entered;      /* publish calls begun (before the gate) */
+    int gate_closed;  /* publish waits while set (under mu, signalled on gate_cv) */
+    pthread_cond_t gate_cv;
     char keys[64][96];
     char *data[64];
     size_t len[64];
 } store_t;
 
-static int store_put(void *ud, int slot, const char *key, const char *data, size_t len,
-                     char *err, size_t errlen)
+typedef struct {
+    char *data;
+    size_t len;
+} staged_t;
+
+static int store_stage(void *ud, int slot, const char *key, const struct iovec *iov, int iovcnt,
+                       void **staged, char *err, size_t errlen)
 {
     ck_assert_int_eq(slot, 0); /* these committers have one writer */
+    (void)key;
     store_t *s = ud;
-    pthread_mutex_lock(&s->mu);
-    int rc = 0;
     if (s->fail) {
         snprintf(err, errlen, "disk full");
-        rc = -1;
-    } else if (s->puts < 64) {
-        snprintf(s->keys[s->puts], sizeof s->keys[0], "%s", key);
-        s->data[s->puts] = malloc(len + 1);
-        memcpy(s->data[s->puts], data, len);
-        s->data[s->puts][len] = '\0';
-        s->len[s->puts] = len;
-        s->puts++;
+        return -1;
+    }
+    staged_t *st = calloc(1, sizeof *st);
+    for (int i = 0; i < iovcnt; i++)
+        st->len += iov[i].iov_len;
+    st->data = malloc(st->len + 1);
+    size_t at = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        memcpy(st->data + at, iov[i].iov_base, iov[i].iov_len);
+        at += iov[i].iov_len;
+    }
+    st->data[at] = '\0';
+    pthread_mutex_lock(&s->mu);
+    s->staged_now++;
+    pthread_mutex_unlock(&s->mu);
+    *staged = st;
+    return 0;
+}
+
+static void store_publish(void *ud, sbw_commit_item_t *items, size_t n)
+{
+    store_t *s = ud;
+    pthread_mutex_lock(&s->mu);
+    s->entered++;
+    while (s->gate_closed)
+        pthread_cond_wait(&s->gate_cv, &s->mu);
+    s->rounds++;
+    if ((int)n > s->max_round)
+        s->max_round = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        staged_t *st = items[i].staged;
+        ck_assert(items[i].stage_started > 0.0);
+        s->staged_now--;
+        if (s->fail_publish) {
+            snprintf(items[i].err, items[i].errlen, "rename failed");
+            items[i].rc = -1;
+            free(st->data);
+        } else if (s->puts < 64) {
+            snprintf(s->keys[s->puts], sizeof s->keys[0], "%s", items[i].key);
+            s->data[s->puts] = st->data;
+            s->len[s->puts] = st->len;
+            s->puts++;
+            items[i].rc = 0;
+        }
+        free(st);
     }
     pthread_mutex_unlock(&s->mu);
-    return rc;
 }
 
 static void store_free(store_t *s)
@@ -54,7 +104,7 @@ START_TEST(single_request_is_one_object)
 {
     store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     sbw_commit_opts_t o = {.max_wait_us = 0, .max_batch_bytes = 1 << 20, .max_pending_bytes = 1 << 20};
-    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
     char key[128], err[256];
     double secs = -1;
     const char *line = "{\"eventName\":\"page_view\"}\n";
@@ -95,7 +145,7 @@ START_TEST(requests_arriving_together_share_one_object)
     store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     /* Each line is 32 bytes; the batch closes when the 4th arrives, long before the wait ends. */
     sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 128, .max_pending_bytes = 1 << 20};
-    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
     submitter_t t[4];
     pthread_t th[4];
     for (int i = 0; i < 4; i++) {
@@ -126,7 +176,7 @@ START_TEST(failed_write_fails_every_request_of_the_batch)
 {
     store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail = 1};
     sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 64, .max_pending_bytes = 1 << 20};
-    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
     submitter_t t[2];
     pthread_t th[2];
     for (int i = 0; i < 2; i++) {
@@ -157,11 +207,108 @@ START_TEST(failed_write_fails_every_request_of_the_batch)
 }
 END_TEST
 
+START_TEST(failed_publish_fails_every_request_of_the_batch)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail_publish = 1};
+    sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 64, .max_pending_bytes = 1 << 20};
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
+    submitter_t t[2];
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        t[i].c = c;
+        snprintf(t[i].line, sizeof t[i].line, "{\"eventName\":\"e%d\",\"pad\":\"xxxx\"}\n", i);
+        pthread_create(&th[i], NULL, submit_thread, &t[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(t[i].rc, -1);
+    }
+    ck_assert_int_eq(s.puts, 0);
+    ck_assert_int_eq(s.staged_now, 0);
+    sbw_commit_stats_t st;
+    sbw_committer_stats(c, &st);
+    ck_assert_uint_eq(st.put_failures, 1);
+    ck_assert_uint_eq(st.objects_written, 0);
+    /* The error reaches the request. */
+    char err[256] = "";
+    const char *big = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+    ck_assert_int_eq(sbw_committer_submit(c, big, 64, 0, NULL, 0, NULL, err, sizeof err), -1);
+    ck_assert_str_eq(err, "rename failed");
+    sbw_committer_free(c);
+    store_free(&s);
+}
+END_TEST
+
+/* While the publisher is busy, later batches are staged and then published together. */
+START_TEST(batches_staged_meanwhile_are_published_together)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .gate_cv = PTHREAD_COND_INITIALIZER,
+                 .gate_closed = 1};
+    /* No waiting for company and 32-byte batches: every request is its own object. */
+    sbw_commit_opts_t o = {.max_wait_us = 0, .max_batch_bytes = 32, .max_pending_bytes = 1 << 20};
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
+    submitter_t t[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        t[i].c = c;
+        snprintf(t[i].line, sizeof t[i].line, "{\"eventName\":\"e%d\",\"pad\":\"xxxx\"}\n", i);
+        pthread_create(&th[i], NULL, submit_thread, &t[i]);
+        if (i == 0) {
+            /* The first object reaches the (gated) publisher before the others are staged. */
+            for (int w = 0; w < 5000; w++) {
+                pthread_mutex_lock(&s.mu);
+                int entered = s.entered;
+                pthread_mutex_unlock(&s.mu);
+                if (entered == 1)
+                    break;
+                usleep(1000);
+            }
+        }
+    }
+    /* All four staged, none published: nobody may have returned yet. */
+    for (int w = 0; w < 5000; w++) {
+        pthread_mutex_lock(&s.mu);
+        int staged = s.staged_now;
+        pthread_mutex_unlock(&s.mu);
+        if (staged == 4)
+            break;
+        usleep(1000);
+    }
+    pthread_mutex_lock(&s.mu);
+    ck_assert_int_eq(s.staged_now, 4);
+    ck_assert_int_eq(s.puts, 0);
+    s.gate_closed = 0;
+    pthread_cond_broadcast(&s.gate_cv);
+    pthread_mutex_unlock(&s.mu);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(t[i].rc, 0);
+    }
+    ck_assert_int_eq(s.puts, 4);
+    /* The first object alone, then the three staged while it waited in one call. */
+    ck_assert_int_eq(s.rounds, 2);
+    ck_assert_int_eq(s.max_round, 3);
+    for (int i = 0; i < 4; i++) {
+        int found = 0;
+        for (int k = 0; k < 4; k++)
+            if (strcmp(s.data[k], t[i].line) == 0 && strcmp(s.keys[k], t[i].key) == 0)
+                found = 1;
+        ck_assert_msg(found, "request %d's object", i);
+    }
+    sbw_commit_stats_t st;
+    sbw_committer_stats(c, &st);
+    ck_assert_uint_eq(st.objects_written, 4);
+    ck_assert_uint_eq(st.requests_grouped, 0);
+    sbw_committer_free(c);
+    store_free(&s);
+}
+END_TEST
+
 START_TEST(overload_is_refused_not_queued)
 {
     store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
     sbw_commit_opts_t o = {.max_wait_us = 0, .max_batch_bytes = 1 << 20, .max_pending_bytes = 16};
-    sbw_committer_t *c = sbw_committer_new(&o, store_put, &s);
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
     char err[256];
     const char *line = "{\"eventName\":\"page_view\"}\n";
     ck_assert_int_eq(sbw_committer_submit(c, line, strlen(line), 0, NULL, 0, NULL, err, sizeof err), -2);
@@ -251,6 +398,8 @@ static Suite *suite(void)
     tcase_add_test(k, single_request_is_one_object);
     tcase_add_test(k, requests_arriving_together_share_one_object);
     tcase_add_test(k, failed_write_fails_every_request_of_the_batch);
+    tcase_add_test(k, failed_publish_fails_every_request_of_the_batch);
+    tcase_add_test(k, batches_staged_meanwhile_are_published_together);
     tcase_add_test(k, overload_is_refused_not_queued);
     suite_add_tcase(s, k);
     TCase *m = tcase_create("metrics");
