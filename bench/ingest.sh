@@ -3,6 +3,10 @@
 # access log — the classic pixel collector — under wrk on loopback, in the same run.
 #   (a) one event per request   (b) 50-event batches
 # Prints req/s, events/s, p50/p99, peak RSS and the ratios; writes var/bench/ingest-*.json.
+# Two ceilings are measured in the same run, so the ratios can be read against what the server
+# library and the disk allow: ingest_floor.c (CivetWeb with sbw-ingest's options answering at
+# once, and answering on a shared 1 ms clock = a group commit whose storage is free) and
+# lake_ceiling.c (bytes per second the lake folder makes durable through sbw-ingest's writer).
 # Not a test: numbers depend on the machine. Usage: ./sbw bench ingest [--duration S] [--connections N]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,8 +21,27 @@ while [ $# -gt 0 ]; do
 done
 command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx (./sbw bench installs them)" >&2; exit 1; }
 work=$(mktemp -d /tmp/sbw-bench-ingest.XXXXXX)
+# The lake lives where the product keeps it (under var/, like var/lake/), not in /tmp: on this
+# machine's ext4 creating a file in /tmp cost ~1 ms of CPU (the inode allocator scans past the
+# inodes every test run deletes there) against ~30 us under /work; a lake is not in /tmp.
+mkdir -p "$ROOT/var/bench"
+# Deleting files costs later runs: ext4 without a journal (this machine's) will not reuse an
+# inode freed in the last ~60 s, and creating a file then scans past every such inode (measured:
+# ~1.5 ms of CPU per file right after a 2000-file lake was deleted, ~30 us otherwise). The
+# product never deletes lake objects, so nothing is deleted during the measurement and a run
+# starts at least 70 s after the previous run's clean-up.
+last="$ROOT/var/bench/.ingest-cleaned-at"
+if [ -f "$last" ]; then
+  wait_s=$(( $(cat "$last") + 70 - $(date +%s) ))
+  if [ "$wait_s" -gt 0 ]; then
+    echo "waiting ${wait_s}s: the previous run deleted its lake less than 70 s ago" >&2
+    sleep "$wait_s"
+  fi
+fi
+lakedir=$(mktemp -d "$ROOT/var/bench/ingest-lake.XXXXXX")
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+            rm -rf "$work" "$lakedir"; date +%s > "$last"; }
 trap cleanup EXIT
 
 free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
@@ -62,6 +85,12 @@ http {
   }
 }
 NGINX
+# The ceilings' tools: built here against the installed CivetWeb and our lib/.
+cc -O2 -std=c11 -o "$work/ingest_floor" "$ROOT/bench/ingest_floor.c" -lcivetweb -lpthread
+# shellcheck disable=SC2046
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I"$ROOT/lib" -o "$work/lake_ceiling" \
+  "$ROOT/bench/lake_ceiling.c" "$BUILD/lib/libsbw.a" $(pkg-config --libs libcurl expat libcrypto zlib uuid libcjson) -lpthread -lm
+
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 npid=$!
 pids+=($npid)
@@ -69,7 +98,7 @@ wait_port "$nport"
 
 # sbw-ingest with the local-folder lake, durable acknowledgements (fsync) on.
 iport=$(free_port)
-SBW_INGEST_LISTEN=127.0.0.1:$iport SBW_LAKE=file://$work/lake SBW_LOG_LEVEL=warn SBW_INGEST_THREADS=$((CONN + 16)) \
+SBW_INGEST_LISTEN=127.0.0.1:$iport SBW_LAKE=file://$lakedir/lake SBW_LOG_LEVEL=warn SBW_INGEST_THREADS=$((CONN + 16)) \
   "$BUILD/ingest/sbw-ingest" > "$work/ingest.log" 2>&1 &
 ipid=$!
 pids+=($ipid)
@@ -78,30 +107,68 @@ wait_port "$iport"
 echo "wrk: $THREADS threads, $CONN connections, ${DUR}s per run, loopback, $(nproc) cores; nginx workers: $(pgrep -c -P "$npid")"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r n_rps n_p50 n_p99 n_bad n_err n_cpu < <(run_measured "$npid" "$nport" "$work/one.json")
+floor_run() { # tick_us -> the run_measured line of ingest_floor
+  local port pid r; port=$(free_port)
+  "$work/ingest_floor" "127.0.0.1:$port" $((CONN + 16)) "$1" > "$work/floor.log" 2>&1 &
+  pid=$!; wait_port "$port"
+  r=$(run_measured "$pid" "$port" "$work/one.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "$r"; }
+# The durable latency of one object the size the single-event run writes (~55 requests of
+# ~730 bytes = 40 kB), alone, through our writer: stage (create, write, fsync) + publish
+# (rename, folder fsync).
+read -r _ _ _ l_stage l_pub < <("$work/lake_ceiling" "$lakedir/probe" 40000 3 | tr '=' ' ' | awk '{print $2, $4, $6, $8, $10}')
+l_us=$(awk -v a="$l_stage" -v b="$l_pub" 'BEGIN { printf "%d", (a + b) * 1000 }')
+read -r f0_rps f0_p50 f0_p99 f0_bad f0_err f0_cpu < <(floor_run 0)
+read -r f1_rps f1_p50 f1_p99 f1_bad f1_err f1_cpu < <(floor_run 1000)
+read -r f2_rps f2_p50 f2_p99 f2_bad f2_err f2_cpu < <(floor_run "$l_us")
+lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}'; }
 read -r a_rps a_p50 a_p99 a_bad a_err a_cpu < <(run_measured "$ipid" "$iport" "$work/one.json")
+read -r objs0 bytes0 < <(lake_stat)
 read -r b_rps b_p50 b_p99 b_bad b_err b_cpu < <(run_measured "$ipid" "$iport" "$work/batch.json")
+read -r objs1 bytes1 < <(lake_stat)
+# The disk's ceiling for (b): objects of the batch run's average size through our writer.
+b_obj=$(( (bytes1 - bytes0) / (objs1 - objs0 > 0 ? objs1 - objs0 : 1) ))
+b_line=$(awk -v b=$((bytes1 - bytes0)) -v r="$b_rps" -v d="$DUR" 'BEGIN { printf "%.0f", b / (r * d * 50 + 1) }')
+read -r c_objs c_bytes c_secs c_stage c_pub < <("$work/lake_ceiling" "$lakedir/ceiling" "$b_obj" "$DUR" | tr '=' ' ' | awk '{print $2, $4, $6, $8, $10}')
+a_obj=$(( bytes0 / (objs0 > 0 ? objs0 : 1) ))
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 rss=$(peak_rss_mb "$ipid")
-objects=$(find "$work/lake" -type f -name 'event-*.json' | wc -l)
-lines=$(find "$work/lake" -type f -name 'event-*.json' -exec cat {} + | wc -l)
+objects=$(find "$lakedir/lake" -type f -name 'event-*.json' | wc -l)
+lines=$(find "$lakedir/lake" -type f -name 'event-*.json' -exec cat {} + | wc -l)
 
+ceil_eps=$(awk -v b="$c_bytes" -v s="$c_secs" -v l="$b_line" 'BEGIN { printf "%.0f", b / s / (l > 0 ? l : 1) }')
 awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v np50="$n_p50" -v np99="$n_p99" \
     -v nc="$n_cpu" -v ac="$a_cpu" -v bc="$b_cpu" -v load0="$load0" -v load1="$load1" \
     -v ap50="$a_p50" -v ap99="$a_p99" -v bp50="$b_p50" -v bp99="$b_p99" -v rss="$rss" \
+    -v f0="$f0_rps" -v f0p50="$f0_p50" -v f0p99="$f0_p99" -v f0c="$f0_cpu" \
+    -v f1="$f1_rps" -v f1p50="$f1_p50" -v f1p99="$f1_p99" -v f1c="$f1_cpu" \
+    -v f2="$f2_rps" -v f2p50="$f2_p50" -v f2p99="$f2_p99" -v f2c="$f2_cpu" -v lus="$l_us" \
+    -v cobj="$c_objs" -v cb="$c_bytes" -v cs="$c_secs" -v bobj="$b_obj" -v bline="$b_line" -v ceil="$ceil_eps" \
+    -v aobj="$a_obj" -v lst="$l_stage" -v lpub="$l_pub" -v cst="$c_stage" -v cpub="$c_pub" \
     -v bad="$((a_bad + b_bad + a_err + b_err))" -v objects="$objects" -v lines="$lines" 'BEGIN {
-  printf "%-34s %12s %12s %9s %9s %12s\n", "run", "req/s", "events/s", "p50 ms", "p99 ms", "CPU us/req"
-  printf "%-34s %12.0f %12.0f %9.2f %9.2f %12.1f\n", "nginx 204 + access_log (anchor)", n, n, np50/1000, np99/1000, nc
-  printf "%-34s %12.0f %12.0f %9.2f %9.2f %12.1f\n", "sbw-ingest, 1 event/request", a, a, ap50/1000, ap99/1000, ac
-  printf "%-34s %12.0f %12.0f %9.2f %9.2f %12.1f\n", "sbw-ingest, 50 events/request", b, b*50, bp50/1000, bp99/1000, bc
+  printf "%-40s %10s %10s %8s %8s %11s\n", "run", "req/s", "events/s", "p50 ms", "p99 ms", "CPU us/req"
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "nginx 204 + access_log (anchor)", n, n, np50/1000, np99/1000, nc
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "ceiling: CivetWeb answering at once", f0, f0, f0p50/1000, f0p99/1000, f0c
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "ceiling: CivetWeb + free 1 ms commit", f1, f1, f1p50/1000, f1p99/1000, f1c
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", sprintf("ceiling: CivetWeb + free %.1f ms commit", lus/1000), f2, f2, f2p50/1000, f2p99/1000, f2c
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "sbw-ingest, 1 event/request", a, a, ap50/1000, ap99/1000, ac
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "sbw-ingest, 50 events/request", b, b*50, bp50/1000, bp99/1000, bc
   printf "\nratio (a) sbw req/s / nginx req/s       = %.2f  (target >= 0.5)\n", a/n
   printf "ratio (b) sbw events/s / nginx req/s    = %.1f  (target >= 10)\n", b*50/n
+  printf "ceilings (same run): CivetWeb answering at once = %.2f x nginx; answering on a 1 ms clock = %.2f x;\n", f0/n, f1/n
+  printf "          on a %.1f ms clock = %.2f x, where %.1f ms = the durable write of one 40 kB object here, alone\n", lus/1000, f2/n, lus/1000
+  printf "          (stage %.2f + publish %.2f ms; the clock runs are HTTP only, no work, no I/O);\n", lst, lpub
+  printf "          (a) = %.0f%% of the last; its objects averaged %.0f kB\n", 100*a/f2, aobj/1e3
+  printf "          lake folder: %.0f MB/s durable with %.1f MB objects (%d in %.1f s; stage %.1f ms, publish %.1f ms)\n", cb/cs/1e6, bobj/1e6, cobj, cs, cst, cpub
+  printf "          = %.0f events/s of %d bytes = %.1f x nginx;\n", ceil, bline, ceil/n
+  printf "          (b) reaches %.0f%% of it\n", 100*b*50/ceil
   printf "sbw-ingest peak RSS = %s MB; lake: %d objects, %d events; failed requests: %d\n", rss, objects, lines, bad
   printf "load average before / after: %s / %s (CPU us/req: the server'"'"'s own CPU time per request)\n", load0, load1
 }'
 mkdir -p "$ROOT/var/bench"
 out="$ROOT/var/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ).json"
-printf '{"nginx_rps":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
-  "$n_rps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
+printf '{"nginx_rps":%s,"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
+  "$n_rps" "$f0_rps" "$f1_rps" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
   "$(awk -v x="$n_p99" 'BEGIN{print x/1000}')" "$(awk -v x="$a_p99" 'BEGIN{print x/1000}')" \
   "$(awk -v x="$b_p99" 'BEGIN{print x/1000}')" "$rss" "$DUR" "$CONN" > "$out"
 echo "saved $out"
