@@ -83,33 +83,41 @@ typedef enum {
 
 typedef struct {
     const char *name;
+    size_t len; /* strlen(name): compared first, it rules out almost every other name */
     field_type_t type;
 } field_t;
 
+#define FIELD(name, type) {name, sizeof(name) - 1, type}
+
 static const field_t top_fields[] = {
-    {"eventName", F_NAME},     {"event_name", F_NAME},       {"eventId", F_STRING},
-    {"event_id", F_STRING},    {"eventTimestamp", F_TIME},   {"event_timestamp", F_TIME},
-    {"sentAt", F_TIME},        {"sent_at", F_TIME},          {"pageUrl", F_URL},
-    {"page_url", F_URL},       {"referrer", F_URL},          {"userId", F_STRING},
-    {"user_id", F_STRING},     {"userLoginState", F_STRING}, {"user_login_state", F_STRING},
-    {"login_state", F_STRING}, {"identitySource", F_STRING}, {"identity_source", F_STRING},
-    {"clientId", F_STRING},    {"client_id", F_STRING},      {"sessionId", F_STRING},
-    {"session_id", F_STRING},  {"isFirstVisit", F_BOOL},     {"is_first_visit", F_BOOL},
-    {"product", F_OBJECT},     {"element", F_OBJECT},        {NULL, F_STRING},
+    FIELD("eventName", F_NAME), FIELD("event_name", F_NAME),
+    FIELD("eventId", F_STRING), FIELD("event_id", F_STRING),
+    FIELD("eventTimestamp", F_TIME), FIELD("event_timestamp", F_TIME),
+    FIELD("sentAt", F_TIME), FIELD("sent_at", F_TIME),
+    FIELD("pageUrl", F_URL), FIELD("page_url", F_URL),
+    FIELD("referrer", F_URL), FIELD("userId", F_STRING),
+    FIELD("user_id", F_STRING), FIELD("userLoginState", F_STRING),
+    FIELD("user_login_state", F_STRING), FIELD("login_state", F_STRING),
+    FIELD("identitySource", F_STRING), FIELD("identity_source", F_STRING),
+    FIELD("clientId", F_STRING), FIELD("client_id", F_STRING),
+    FIELD("sessionId", F_STRING), FIELD("session_id", F_STRING),
+    FIELD("isFirstVisit", F_BOOL), FIELD("is_first_visit", F_BOOL),
+    FIELD("product", F_OBJECT), FIELD("element", F_OBJECT),
+    {NULL, 0, F_STRING},
 };
 
 static const field_t product_fields[] = {
-    {"id", F_STRING},           {"name", F_STRING},
-    {"category", F_STRING},     {"brand", F_STRING},
-    {"brandName", F_STRING},    {"urlPath", F_STRING},
-    {"url_path", F_STRING},     {"price", F_PRICE},
-    {"discountPrice", F_PRICE}, {"discount_price", F_PRICE},
-    {NULL, F_STRING},
+    FIELD("id", F_STRING),           FIELD("name", F_STRING),
+    FIELD("category", F_STRING),     FIELD("brand", F_STRING),
+    FIELD("brandName", F_STRING),    FIELD("urlPath", F_STRING),
+    FIELD("url_path", F_STRING),     FIELD("price", F_PRICE),
+    FIELD("discountPrice", F_PRICE), FIELD("discount_price", F_PRICE),
+    {NULL, 0, F_STRING},
 };
 
 static const field_t element_fields[] = {
-    {"tag", F_STRING},  {"id", F_STRING},      {"role", F_STRING},
-    {"text", F_STRING}, {"dataset", F_OBJECT}, {NULL, F_STRING},
+    FIELD("tag", F_STRING),  FIELD("id", F_STRING),      FIELD("role", F_STRING),
+    FIELD("text", F_STRING), FIELD("dataset", F_OBJECT), {NULL, 0, F_STRING},
 };
 
 static const char *const names_event_name[] = {"eventName", "event_name", NULL};
@@ -781,19 +789,63 @@ static bool sc_literal(scan_t *s, const char *word, int type, sval_t *out)
     return true;
 }
 
-/* Is the member name k[0..n) (raw bytes, no NUL among them) equal to name? */
-static bool name_eq(const char *name, const char *k, size_t n)
+/* Member names are looked up for every member of every event: through a small hash of
+ * (length, first byte, last byte) per table, built once. A slot holds the field's index + 1,
+ * 0 for no field, or FIELD_HASH_SCAN when two names share it (then the table is scanned). */
+#define FIELD_HASH_SIZE 256
+#define FIELD_HASH_SCAN 255
+static unsigned char field_hash[3][FIELD_HASH_SIZE];
+/* Indices in top_fields the scanner treats specially (set with the hash). */
+static int top_page_url, top_page_url2, top_referrer, top_product, top_element;
+
+static unsigned field_hash_of(const char *k, size_t n)
 {
-    size_t j = 0;
-    while (j < n && name[j] == k[j])
-        j++;
-    return j == n && name[n] == '\0';
+    return (unsigned)(n * 31u + (unsigned char)k[0] * 7u + (unsigned char)k[n - 1]) %
+           FIELD_HASH_SIZE;
+}
+
+static const field_t *const field_tables[3] = {top_fields, product_fields, element_fields};
+
+static int field_index(const field_t *fields, const char *k, size_t n);
+
+/* Equal bytes? Names are short: a loop beats a call to memcmp here. */
+static inline bool bytes_eq(const char *a, const char *b, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (a[j] != b[j])
+            return false;
+    return true;
+}
+
+/* Built before main (no lock on the hot path; the tables are constant afterwards). */
+__attribute__((constructor)) static void field_hash_build(void)
+{
+    for (int t = 0; t < 3; t++)
+        for (int i = 0; field_tables[t][i].name; i++) {
+            unsigned h = field_hash_of(field_tables[t][i].name, field_tables[t][i].len);
+            field_hash[t][h] = field_hash[t][h] ? FIELD_HASH_SCAN : (unsigned char)(i + 1);
+        }
+    top_page_url = field_index(top_fields, "pageUrl", 7);
+    top_page_url2 = field_index(top_fields, "page_url", 8);
+    top_referrer = field_index(top_fields, "referrer", 8);
+    top_product = field_index(top_fields, "product", 7);
+    top_element = field_index(top_fields, "element", 7);
 }
 
 static int field_index(const field_t *fields, const char *k, size_t n)
 {
+    if (n == 0)
+        return -1;
+    int t = fields == top_fields ? 0 : fields == product_fields ? 1 : 2;
+    unsigned char slot = field_hash[t][field_hash_of(k, n)];
+    if (slot == 0)
+        return -1;
+    if (slot != FIELD_HASH_SCAN) {
+        const field_t *f = &fields[slot - 1];
+        return f->len == n && bytes_eq(f->name, k, n) ? slot - 1 : -1;
+    }
     for (int i = 0; fields[i].name; i++)
-        if (fields[i].name[0] == k[0] && name_eq(fields[i].name, k, n))
+        if (fields[i].len == n && fields[i].name[0] == k[0] && bytes_eq(fields[i].name, k, n))
             return i;
     return -1;
 }
@@ -832,26 +884,23 @@ static bool sc_object(scan_t *s, int depth, int level)
         sc_ws(s);
         size_t max = s->limits->max_string_bytes;
         int child = LV_NONE;
+        int i = slots ? field_index(fields, k.s, k.n) : -1;
         if (level == LV_TOP) {
-            if (key_is(&k, "pageUrl") || key_is(&k, "page_url") || key_is(&k, "referrer"))
+            if (i >= 0 && (i == top_page_url || i == top_page_url2 || i == top_referrer))
                 max = s->limits->max_url_bytes;
-            else if (key_is(&k, "_ingest"))
-                s->ingest = true;
-            else if (key_is(&k, "product") && !s->seen_product) {
+            else if (i >= 0 && i == top_product && !s->seen_product) {
                 s->seen_product = true;
                 child = LV_PRODUCT;
-            } else if (key_is(&k, "element") && !s->seen_element) {
+            } else if (i >= 0 && i == top_element && !s->seen_element) {
                 s->seen_element = true;
                 child = LV_ELEMENT;
-            }
+            } else if (i < 0 && key_is(&k, "_ingest"))
+                s->ingest = true;
         }
         if (!sc_value(s, depth + 1, max, child, &v))
             return false;
-        if (slots && k.n > 0) {
-            int i = field_index(fields, k.s, k.n);
-            if (i >= 0 && slots[i].type == 0) /* cJSON finds the first of duplicate members */
-                slots[i] = v;
-        }
+        if (i >= 0 && slots[i].type == 0) /* cJSON finds the first of duplicate members */
+            slots[i] = v;
         sc_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
