@@ -67,6 +67,11 @@ static int buf_reserve(sbw_buf_t *b, size_t extra)
     return 0;
 }
 
+int sbw_buf_reserve(sbw_buf_t *b, size_t extra)
+{
+    return buf_reserve(b, extra);
+}
+
 int sbw_buf_append(sbw_buf_t *b, const void *p, size_t n)
 {
     if (buf_reserve(b, n) != 0)

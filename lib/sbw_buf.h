@@ -36,6 +36,10 @@ void sbw_buf_free(sbw_buf_t *b);
 /* Empties the buffer but keeps its allocation for reuse. */
 void sbw_buf_reset(sbw_buf_t *b);
 
+/* Makes room for extra more bytes (plus the NUL) at once, so that appends up to that size
+ * never reallocate. Returns 0, or -1 when out of memory or beyond the cap (buffer unchanged). */
+__attribute__((warn_unused_result)) int sbw_buf_reserve(sbw_buf_t *b, size_t extra);
+
 /* Appends n bytes (which may contain NULs). Returns 0, or -1 when out of memory or when the
  * result would exceed the cap; on -1 the buffer is unchanged. */
 __attribute__((warn_unused_result)) int sbw_buf_append(sbw_buf_t *b, const void *p, size_t n);

@@ -156,6 +156,98 @@ oom:
     return NULL;
 }
 
+/* A JSON string as cJSON prints it: '"', '\\' and control characters escaped (the usual
+ * short forms, else \u00xx), every other byte as it is. */
+static int put_json_string(sbw_buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (sbw_buf_append(b, "\"", 1) != 0)
+        return -1;
+    size_t run = 0; /* bytes that need no escape, appended together */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 32 && c != '"' && c != '\\') {
+            run++;
+            continue;
+        }
+        if (run && sbw_buf_append(b, s + i - run, run) != 0)
+            return -1;
+        run = 0;
+        char e[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t el = 2;
+        switch (c) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u';
+            e[2] = '0';
+            e[3] = '0';
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            el = 6;
+        }
+        if (sbw_buf_append(b, e, el) != 0)
+            return -1;
+    }
+    if (run && sbw_buf_append(b, s + n - run, run) != 0)
+        return -1;
+    return sbw_buf_append(b, "\"", 1);
+}
+
+/* ,"name":<text as add_text stores it> */
+static int put_member(sbw_buf_t *b, const char *name, const char *s, size_t max)
+{
+    if (sbw_buf_append_str(b, ",\"") != 0 || sbw_buf_append_str(b, name) != 0 ||
+        sbw_buf_append(b, "\":", 2) != 0)
+        return -1;
+    if (!s)
+        return sbw_buf_append(b, "null", 4);
+    size_t len = strlen(s);
+    if (len <= max && sbw_utf8_valid(s, len, NULL)) /* what sanitize would copy unchanged */
+        return put_json_string(b, s, len);
+    char *t = sbw_utf8_sanitize(s, len, max);
+    if (!t)
+        return -1;
+    int rc = put_json_string(b, t, strlen(t));
+    free(t);
+    return rc;
+}
+
+int sbw_enrich_render(const sbw_ingest_meta_t *meta, const sbw_limits_t *limits, sbw_buf_t *out,
+                      char *err, size_t errlen)
+{
+    char iso[SBW_TIME_ISO_SIZE];
+    char ip[SBW_IP_SIZE];
+    if (sbw_time_format_iso(meta->received_at_ms, iso, sizeof iso) != 0) {
+        sbw_err_set(err, errlen, "receive time %lld out of range", (long long)meta->received_at_ms);
+        return -1;
+    }
+    bool have_ip = sbw_enrich_ip_anonymise(meta->source_ip, ip, sizeof ip) == 0;
+    size_t at = out->len;
+    if (sbw_buf_append_str(out, "{\"receivedAt\":") != 0 ||
+        put_json_string(out, iso, strlen(iso)) != 0 ||
+        put_member(out, "sourceIp", have_ip ? ip : NULL, sizeof ip) != 0 ||
+        put_member(out, "userAgent", meta->user_agent, limits->max_user_agent_bytes) != 0 ||
+        put_member(out, "requestId", meta->request_id, limits->max_string_bytes) != 0 ||
+        put_member(out, "traceId", meta->trace_id, limits->max_string_bytes) != 0 ||
+        put_member(out, "method", meta->method, limits->max_string_bytes) != 0 ||
+        put_member(out, "path", meta->path, limits->max_string_bytes) != 0 ||
+        sbw_buf_append_str(out, sbw_enrich_is_bot(meta->user_agent) ? ",\"isBot\":true}"
+                                                                   : ",\"isBot\":false}") != 0) {
+        out->len = at;
+        if (out->data)
+            out->data[at] = '\0';
+        sbw_err_set(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int sbw_enrich_event(cJSON *obj, const sbw_ingest_meta_t *meta, const sbw_limits_t *limits,
                      char *err, size_t errlen)
 {

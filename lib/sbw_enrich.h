@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sbw_buf.h"
 #include "sbw_event.h"
 
 /* Buffer size for an anonymised address (INET6_ADDRSTRLEN). */
@@ -50,6 +51,13 @@ __attribute__((warn_unused_result)) int sbw_enrich_event(cJSON *obj, const sbw_i
  * events of one request with one rendering. */
 cJSON *sbw_enrich_build(const sbw_ingest_meta_t *meta, const sbw_limits_t *limits, char *err,
                         size_t errlen);
+
+/* Appends to out the same bytes as cJSON_PrintUnformatted(sbw_enrich_build(meta, ...)), without
+ * building a tree (the collector renders "_ingest" once per request: a tree cost ~60 small
+ * allocations). Returns 0, or -1 with the reason in err (receive time out of range, out of
+ * memory or beyond out's cap; out is then unchanged). */
+int sbw_enrich_render(const sbw_ingest_meta_t *meta, const sbw_limits_t *limits, sbw_buf_t *out,
+                      char *err, size_t errlen);
 
 /* Returns true when obj carries a non-empty string eventId or event_id: then the ingest adds
  * no server event id. */

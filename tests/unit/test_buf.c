@@ -56,6 +56,29 @@ START_TEST(cap_is_enforced)
 }
 END_TEST
 
+START_TEST(reserve_then_append_does_not_move)
+{
+    sbw_buf_t b;
+    sbw_buf_init(&b, 100000);
+    ck_assert_int_eq(sbw_buf_append(&b, "ab", 2), 0);
+    ck_assert_int_eq(sbw_buf_reserve(&b, 50000), 0);
+    ck_assert_uint_ge(b.cap, 50003);
+    const char *before = b.data;
+    char chunk[1000];
+    memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; i < 50; i++)
+        ck_assert_int_eq(sbw_buf_append(&b, chunk, sizeof chunk), 0);
+    ck_assert_ptr_eq(b.data, before); /* no reallocation */
+    ck_assert_uint_eq(b.len, 50002);
+    ck_assert_int_eq(memcmp(b.data, "abxx", 4), 0);
+    /* Beyond the cap: refused, buffer unchanged. */
+    ck_assert_int_eq(sbw_buf_reserve(&b, 49999), -1);
+    ck_assert_uint_eq(b.len, 50002);
+    ck_assert_ptr_eq(b.data, before);
+    sbw_buf_cleanup(&b);
+}
+END_TEST
+
 START_TEST(new_free_steal)
 {
     sbw_buf_t *b = sbw_buf_new(0);
@@ -84,6 +107,7 @@ int main(void)
     TCase *tc = tcase_create("append");
     tcase_add_test(tc, append_and_printf);
     tcase_add_test(tc, new_free_steal);
+    tcase_add_test(tc, reserve_then_append_does_not_move);
     suite_add_tcase(s, tc);
     tc = tcase_create("cap");
     tcase_add_test(tc, cap_is_enforced);

@@ -242,6 +242,86 @@ START_TEST(enrich_errors)
 }
 END_TEST
 
+/* sbw_enrich_render writes exactly what cJSON prints for sbw_enrich_build. */
+static void render_matches_tree(const sbw_ingest_meta_t *m, const sbw_limits_t *l)
+{
+    char err1[128] = "", err2[128] = "";
+    cJSON *tree = sbw_enrich_build(m, l, err1, sizeof err1);
+    sbw_buf_t b;
+    sbw_buf_init(&b, 0);
+    ck_assert_int_eq(sbw_buf_append(&b, "prefix", 6), 0); /* appends after what is there */
+    int rc = sbw_enrich_render(m, l, &b, err2, sizeof err2);
+    if (!tree) {
+        ck_assert_int_eq(rc, -1);
+        ck_assert_str_eq(err2, err1);
+        ck_assert_str_eq(sbw_buf_cstr(&b), "prefix"); /* unchanged */
+    } else {
+        ck_assert_int_eq(rc, 0);
+        char *want = cJSON_PrintUnformatted(tree);
+        ck_assert_str_eq(sbw_buf_cstr(&b) + 6, want);
+        ck_assert_int_eq(memcmp(sbw_buf_cstr(&b), "prefix", 6), 0);
+        free(want);
+    }
+    cJSON_Delete(tree);
+    sbw_buf_cleanup(&b);
+}
+
+START_TEST(render_equals_cjson)
+{
+    sbw_limits_t l = limits();
+    sbw_ingest_meta_t m = meta();
+    render_matches_tree(&m, &l);
+    const char *texts[] = {
+        "Mozilla/5.0 (X11; Linux x86_64) Chrome/120",
+        "quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f",
+        "ctl \x01\x02\x1f del \x7f",
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+        "bad \xff\xfe utf8 \xc3",
+        "",
+        "Googlebot/2.1 (+http://www.google.com/bot.html)",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        m = meta();
+        m.user_agent = texts[i];
+        m.request_id = texts[(i + 1) % 7];
+        m.trace_id = i % 2 ? NULL : texts[(i + 2) % 7];
+        m.path = texts[(i + 3) % 7];
+        m.method = i == 3 ? NULL : "POST";
+        m.source_ip = i % 3 == 0 ? "2001:db8:1234:5678::1" : i % 3 == 1 ? "203.0.113.77" : "x";
+        render_matches_tree(&m, &l);
+    }
+    /* Longer than the limits: cut on a character boundary, as the tree's add_text does. */
+    char ua[700];
+    memset(ua, 'u', sizeof ua - 1);
+    ua[sizeof ua - 1] = '\0';
+    ua[511] = '\xc3';
+    ua[512] = '\xa9';
+    m = meta();
+    m.user_agent = ua;
+    render_matches_tree(&m, &l);
+    /* Random bytes (no NUL) in every text member. */
+    unsigned seed = 12345;
+    char r[4][80];
+    for (int round = 0; round < 2000; round++) {
+        for (int k = 0; k < 4; k++) {
+            int n = (int)(rand_r(&seed) % 79);
+            for (int i = 0; i < n; i++)
+                r[k][i] = (char)(1 + rand_r(&seed) % 255);
+            r[k][n] = '\0';
+        }
+        m = meta();
+        m.user_agent = r[0];
+        m.request_id = r[1];
+        m.trace_id = r[2];
+        m.path = r[3];
+        render_matches_tree(&m, &l);
+    }
+    m = meta();
+    m.received_at_ms = INT64_MAX; /* the same error as the tree */
+    render_matches_tree(&m, &l);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("enrich");
@@ -256,6 +336,7 @@ int main(void)
     tcase_add_test(tc, enrich_event_id_only_without_client_id);
     tcase_add_test(tc, enrich_untrusted_meta);
     tcase_add_test(tc, enrich_errors);
+    tcase_add_test(tc, render_equals_cjson);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
