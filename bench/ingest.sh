@@ -121,20 +121,23 @@ l_us=$(awk -v a="$l_stage" -v b="$l_pub" 'BEGIN { printf "%d", (a + b) * 1000 }'
 read -r f0_rps f0_p50 f0_p99 f0_bad f0_err f0_cpu < <(floor_run 0)
 read -r f1_rps f1_p50 f1_p99 f1_bad f1_err f1_cpu < <(floor_run 1000)
 read -r f2_rps f2_p50 f2_p99 f2_bad f2_err f2_cpu < <(floor_run "$l_us")
-lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}'; }
+lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}'; }
 read -r a_rps a_p50 a_p99 a_bad a_err a_cpu < <(run_measured "$ipid" "$iport" "$work/one.json")
 read -r objs0 bytes0 < <(lake_stat)
+lines0=$(find "$lakedir/lake" -type f -name 'event-*.json' -exec cat {} + | wc -l)
 read -r b_rps b_p50 b_p99 b_bad b_err b_cpu < <(run_measured "$ipid" "$iport" "$work/batch.json")
 read -r objs1 bytes1 < <(lake_stat)
 # The disk's ceiling for (b): objects of the batch run's average size through our writer.
 b_obj=$(( (bytes1 - bytes0) / (objs1 - objs0 > 0 ? objs1 - objs0 : 1) ))
-b_line=$(awk -v b=$((bytes1 - bytes0)) -v r="$b_rps" -v d="$DUR" 'BEGIN { printf "%.0f", b / (r * d * 50 + 1) }')
 read -r c_objs c_bytes c_secs c_stage c_pub < <("$work/lake_ceiling" "$lakedir/ceiling" "$b_obj" "$DUR" | tr '=' ' ' | awk '{print $2, $4, $6, $8, $10}')
 a_obj=$(( bytes0 / (objs0 > 0 ? objs0 : 1) ))
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 rss=$(peak_rss_mb "$ipid")
 objects=$(find "$lakedir/lake" -type f -name 'event-*.json' | wc -l)
 lines=$(find "$lakedir/lake" -type f -name 'event-*.json' -exec cat {} + | wc -l)
+# Bytes per stored event in the batch run: its objects' bytes over its lines.
+read -r _ bytes2 < <(lake_stat) # now that the last objects of the batch run are published
+b_line=$(awk -v b=$((bytes2 - bytes0)) -v l=$((lines - lines0)) 'BEGIN { printf "%.0f", b / (l > 0 ? l : 1) }')
 
 ceil_eps=$(awk -v b="$c_bytes" -v s="$c_secs" -v l="$b_line" 'BEGIN { printf "%.0f", b / s / (l > 0 ? l : 1) }')
 awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v np50="$n_p50" -v np99="$n_p99" \
