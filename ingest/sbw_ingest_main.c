@@ -65,10 +65,15 @@ static int lake_stage(void *ud, int slot, const char *key, const struct iovec *i
 {
     app_t *app = ud;
     sbw_lake_staged_t *st = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = sbw_lake_stage(app->writers[slot], key, iov, iovcnt, &st, err, errlen);
     if (rc != 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         SBW_ERROR(key, "lake write failed: %s", err);
-        sbw_metrics_write(&app->metrics, 0.0, 0);
+        sbw_metrics_write(&app->metrics,
+                          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                          0);
         return -1;
     }
     *staged = st;

@@ -418,6 +418,9 @@ int sbw_lake_file_publish(sbw_lake_file_t *f, sbw_lake_file_staged_t **v, int *r
                 memcmp(o->key, st->key, st->base) != 0)
                 continue;
             if (sync_rc != 0) {
+                /* Not durable, so not stored: take the name away again (best effort) so that
+                 * nothing unacknowledged stays visible. */
+                unlinkat(o->dirfd, o->key + o->base, 0);
                 sbw_err_set(errs[j], errlen, "put %s/%s: syncing its folder: %s", f->root, o->key,
                             strerror(sync_errno));
                 rcs[j] = SBW_LAKE_EFAIL;
