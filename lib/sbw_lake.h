@@ -128,8 +128,9 @@ const char *sbw_lake_describe(const sbw_lake_t *lake);
  * durable: file = written to a temp file in the same folder, fsync'd, renamed into place and
  * the folder fsync'd (new folders too); S3 = a 2xx answer to the PUT, retried on transient
  * errors. Readers see the old object or the whole new one, never a part. On failure nothing
- * is left under key (an old object stays) and the code is SBW_LAKE_EINVAL (bad key) or
- * SBW_LAKE_EFAIL. */
+ * new is left under key and the code is SBW_LAKE_EINVAL (bad key) or SBW_LAKE_EFAIL; an old
+ * object stays, except when the folder sync after the rename fails (file): the new name is
+ * then removed again, and the object it replaced with it. */
 int sbw_lake_put(sbw_lake_t *lake, const char *key, const void *data, size_t len, char *err,
                  size_t errlen);
 
