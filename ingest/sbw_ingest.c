@@ -2,7 +2,6 @@
 #include "sbw_ingest.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,42 +18,6 @@
 #include "sbw_lakefmt.h"
 
 static const char ROUTE[] = "/clickstream";
-
-#define KEEP_LINES_BYTES (256 * 1024)
-
-/* Each thread's kept lines buffer, freed when the thread ends. */
-static pthread_key_t lines_key;
-static pthread_once_t lines_once = PTHREAD_ONCE_INIT;
-static int lines_key_ok;
-
-static void lines_free(void *p)
-{
-    sbw_buf_t *b = p;
-    sbw_buf_cleanup(b);
-    free(b);
-}
-
-static void lines_key_make(void)
-{
-    lines_key_ok = pthread_key_create(&lines_key, lines_free) == 0;
-}
-
-/* This thread's kept buffer (created empty on first use), or NULL when out of memory. */
-static sbw_buf_t *kept_lines(void)
-{
-    pthread_once(&lines_once, lines_key_make);
-    if (!lines_key_ok)
-        return NULL;
-    sbw_buf_t *b = pthread_getspecific(lines_key);
-    if (!b) {
-        b = calloc(1, sizeof *b);
-        if (b && pthread_setspecific(lines_key, b) != 0) {
-            free(b);
-            b = NULL;
-        }
-    }
-    return b;
-}
 
 void sbw_ingest_config_init(sbw_ingest_config_t *cfg)
 {
@@ -254,18 +217,8 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
     const char *body = req->body;
     size_t len = req->body_len;
     sbw_body_t parsed = {0};
-    /* The lake lines go into a buffer this thread keeps between requests (up to
-     * KEEP_LINES_BYTES): a fresh one per request made malloc consolidate its free lists under
-     * load. store() is synchronous, so the buffer is free again when this returns. */
     sbw_buf_t lines;
-    sbw_buf_t *kept = kept_lines();
-    if (kept && kept->data) {
-        lines = *kept;
-        *kept = (sbw_buf_t){0};
-        sbw_buf_reset(&lines);
-    } else {
-        sbw_buf_init(&lines, SBW_BUF_DEFAULT_MAX);
-    }
+    sbw_buf_init(&lines, SBW_BUF_DEFAULT_MAX);
     cJSON *rejected = NULL;
     sbw_buf_t ingest; /* the request's "_ingest" rendered once, for every event */
     sbw_buf_init(&ingest, 0);
@@ -413,10 +366,7 @@ out:
     sbw_buf_cleanup(&ingest);
     cJSON_Delete(rejected);
     sbw_body_cleanup(&parsed);
-    if (kept && lines.cap <= KEEP_LINES_BYTES)
-        *kept = lines;
-    else
-        sbw_buf_cleanup(&lines);
+    sbw_buf_cleanup(&lines);
     free(inflated);
 }
 
