@@ -191,7 +191,10 @@ static long long read_body(struct mg_connection *conn, size_t max, char **out)
     *out = NULL;
     if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
         return -1;
-    size_t cap = ri->content_length > 0 ? (size_t)ri->content_length : 16384;
+    /* With a Content-Length, one byte more than announced: the read that returns 0 (end of
+     * body) then finds room and the buffer is never grown (it was doubled, and copied, for
+     * every request). */
+    size_t cap = ri->content_length > 0 ? (size_t)ri->content_length + 1 : 16384;
     if (cap > max + 1)
         cap = max + 1;
     char *buf = malloc(cap + 1);
