@@ -172,11 +172,13 @@ START_TEST(requests_arriving_together_share_one_object)
 }
 END_TEST
 
-START_TEST(failed_write_fails_every_request_of_the_batch)
+/* Two requests that together fill a 64-byte batch, against a store that fails (s->fail: at
+ * stage, s->fail_publish: at publish): both get -1, nothing is stored or left staged, one
+ * failure is counted. Returns the committer for more. */
+static sbw_committer_t *two_requests_fail(store_t *s)
 {
-    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail = 1};
     sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 64, .max_pending_bytes = 1 << 20};
-    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, s);
     submitter_t t[2];
     pthread_t th[2];
     for (int i = 0; i < 2; i++) {
@@ -188,16 +190,29 @@ START_TEST(failed_write_fails_every_request_of_the_batch)
         pthread_join(th[i], NULL);
         ck_assert_int_eq(t[i].rc, -1);
     }
-    ck_assert_int_eq(s.puts, 0);
+    ck_assert_int_eq(s->puts, 0);
+    ck_assert_int_eq(s->staged_now, 0);
+    sbw_commit_stats_t st;
+    sbw_committer_stats(c, &st);
+    ck_assert_uint_eq(st.put_failures, 1);
+    ck_assert_uint_eq(st.objects_written, 0);
+    return c;
+}
+
+/* 64 bytes: fills a batch at once, so the leader does not wait for company. */
+static const char big_line[] = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+
+START_TEST(failed_write_fails_every_request_of_the_batch)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail = 1};
+    sbw_committer_t *c = two_requests_fail(&s);
     /* The storage comes back: the next request is written and nothing is left pending. */
     s.fail = 0;
     char err[256];
-    /* 64 bytes: fills the batch at once, so the leader does not wait for company. */
-    const char *big = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
-    ck_assert_uint_eq(strlen(big), 64);
-    ck_assert_int_eq(sbw_committer_submit(c, big, 64, 0, NULL, 0, NULL, err, sizeof err), 0);
+    ck_assert_uint_eq(strlen(big_line), 64);
+    ck_assert_int_eq(sbw_committer_submit(c, big_line, 64, 0, NULL, 0, NULL, err, sizeof err), 0);
     ck_assert_int_eq(s.puts, 1);
-    ck_assert_str_eq(s.data[0], big);
+    ck_assert_str_eq(s.data[0], big_line);
     sbw_commit_stats_t st;
     sbw_committer_stats(c, &st);
     ck_assert_uint_eq(st.put_failures, 1);
@@ -210,29 +225,10 @@ END_TEST
 START_TEST(failed_publish_fails_every_request_of_the_batch)
 {
     store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER, .fail_publish = 1};
-    sbw_commit_opts_t o = {.max_wait_us = 30 * 1000000L, .max_batch_bytes = 64, .max_pending_bytes = 1 << 20};
-    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
-    submitter_t t[2];
-    pthread_t th[2];
-    for (int i = 0; i < 2; i++) {
-        t[i].c = c;
-        snprintf(t[i].line, sizeof t[i].line, "{\"eventName\":\"e%d\",\"pad\":\"xxxx\"}\n", i);
-        pthread_create(&th[i], NULL, submit_thread, &t[i]);
-    }
-    for (int i = 0; i < 2; i++) {
-        pthread_join(th[i], NULL);
-        ck_assert_int_eq(t[i].rc, -1);
-    }
-    ck_assert_int_eq(s.puts, 0);
-    ck_assert_int_eq(s.staged_now, 0);
-    sbw_commit_stats_t st;
-    sbw_committer_stats(c, &st);
-    ck_assert_uint_eq(st.put_failures, 1);
-    ck_assert_uint_eq(st.objects_written, 0);
-    /* The error reaches the request. */
+    sbw_committer_t *c = two_requests_fail(&s);
+    /* The publish error reaches the request. */
     char err[256] = "";
-    const char *big = "{\"eventName\":\"again\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
-    ck_assert_int_eq(sbw_committer_submit(c, big, 64, 0, NULL, 0, NULL, err, sizeof err), -1);
+    ck_assert_int_eq(sbw_committer_submit(c, big_line, 64, 0, NULL, 0, NULL, err, sizeof err), -1);
     ck_assert_str_eq(err, "rename failed");
     sbw_committer_free(c);
     store_free(&s);
