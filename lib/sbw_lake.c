@@ -47,6 +47,9 @@ static const sbw_cfg_var_t lake_vars[] = {
      "S3 connect timeout per attempt, ms"},
     {"SBW_S3_TIMEOUT_MS", NULL, SBW_CFG_INT, "60000", 1000, 3600000, 0,
      "S3 whole-request timeout per attempt, ms"},
+    {"SBW_LAKE_DIRECT", NULL, SBW_CFG_BOOL, "1", 0, 0, 0,
+     "Local-folder lake: write objects of 64 KiB and more with O_DIRECT (0: through the page "
+     "cache)"},
 };
 
 const sbw_cfg_var_t *sbw_lake_cfg_vars(size_t *n)
@@ -100,6 +103,7 @@ int sbw_lake_opts_from_env(sbw_lake_opts_t *o, sbw_cfg_lookup_fn lookup, void *u
     s->max_attempts = (int)sbw_cfg_int(&cfg, "AWS_MAX_ATTEMPTS");
     s->connect_timeout_ms = sbw_cfg_int(&cfg, "SBW_S3_CONNECT_TIMEOUT_MS");
     s->timeout_ms = sbw_cfg_int(&cfg, "SBW_S3_TIMEOUT_MS");
+    o->no_direct = !sbw_cfg_bool(&cfg, "SBW_LAKE_DIRECT");
     if (sbw_s3_opts_check(s, msg, sizeof msg) != 0) {
         sbw_err_set(err, errlen, "%s (from AWS_REGION / AWS_ENDPOINT_URL_S3)", msg);
         goto out;
@@ -350,6 +354,7 @@ int sbw_lake_open(const char *url, const sbw_lake_opts_t *opts, sbw_lake_t **out
     if (u.kind == SBW_LAKE_FILE) {
         if ((rc = sbw_lake_file_open(u.path, opts->create, &l->file, err, errlen)) != 0)
             goto out;
+        sbw_lake_file_set_direct(l->file, !opts->no_direct);
         snprintf(desc, sizeof desc, "file://%s", u.path);
     } else {
         if ((rc = sbw_s3_new(u.bucket, &opts->s3, &l->s3, err, errlen)) != 0)

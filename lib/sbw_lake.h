@@ -40,6 +40,8 @@ typedef struct {
                          retries (see sbw_s3.h) */
     int create;       /* file backend: create the folder (and its parents) if missing.
                          Off by default so a mistyped reader path is an error, not an empty lake. */
+    int no_direct;    /* file backend: never write with O_DIRECT (SBW_LAKE_DIRECT=0); by default
+                         objects of 64 KiB and more are written with it (see sbw_lake_file.c) */
 } sbw_lake_opts_t;
 
 typedef enum { SBW_LAKE_FILE = 1, SBW_LAKE_S3 = 2 } sbw_lake_kind_t;
@@ -70,7 +72,7 @@ void sbw_lake_opts_init(sbw_lake_opts_t *o);
  * SBW_LAKE, RAW_BUCKET_NAME (alias RAW_BUCKET), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN, AWS_REGION (alias AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_S3 (alias
  * AWS_ENDPOINT_URL), SBW_S3_PATH_STYLE, AWS_MAX_ATTEMPTS, SBW_S3_CONNECT_TIMEOUT_MS,
- * SBW_S3_TIMEOUT_MS. *n gets the count. */
+ * SBW_S3_TIMEOUT_MS, SBW_LAKE_DIRECT. *n gets the count. */
 const sbw_cfg_var_t *sbw_lake_cfg_vars(size_t *n);
 
 /* Fills *o (defaults first) from those variables through lookup (sbw_cfg_getenv in main, a
@@ -178,6 +180,7 @@ typedef struct sbw_lake_file sbw_lake_file_t;
 int sbw_lake_file_open(const char *dir, int create, sbw_lake_file_t **out, char *err,
                        size_t errlen);
 void sbw_lake_file_free(sbw_lake_file_t *f); /* accepts NULL */
+void sbw_lake_file_set_direct(sbw_lake_file_t *f, int on); /* O_DIRECT for big objects (default on) */
 int sbw_lake_file_put(sbw_lake_file_t *f, const char *key, const void *data, size_t len, char *err,
                       size_t errlen);
 typedef struct sbw_lake_file_staged sbw_lake_file_staged_t;

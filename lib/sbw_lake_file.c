@@ -33,8 +33,8 @@ struct sbw_lake_file {
  * kernel copying them into the page cache and writing that back. On this project's test
  * machine the page-cache path cost ~4 ms of CPU per MB and reached 200 MB/s; direct writes
  * 0.2 ms per MB and 800 MB/s. The tail goes through the page cache; fsync makes both durable.
- * File systems without O_DIRECT (tmpfs) fall back to plain writes. SBW_LAKE_DIRECT=0 turns it
- * off. */
+ * File systems without O_DIRECT fall back to plain writes. SBW_LAKE_DIRECT=0 (sbw_lake_opts_t
+ * no_direct) turns it off. */
 #define SBW_LAKE_DIO_ALIGN 4096
 #define SBW_LAKE_DIO_MIN (64 * 1024)
 
@@ -104,8 +104,7 @@ int sbw_lake_file_open(const char *dir, int create, sbw_lake_file_t **out, char 
         goto out;
     }
     f->rootfd = -1;
-    const char *direct = getenv("SBW_LAKE_DIRECT");
-    f->direct = !(direct && strcmp(direct, "0") == 0);
+    f->direct = 1;
     if (!(f->root = strdup(dir))) {
         sbw_err_set(err, errlen, "out of memory");
         goto out;
@@ -126,6 +125,11 @@ int sbw_lake_file_open(const char *dir, int create, sbw_lake_file_t **out, char 
 out:
     sbw_lake_file_free(f);
     return rc;
+}
+
+void sbw_lake_file_set_direct(sbw_lake_file_t *f, int on)
+{
+    f->direct = on != 0;
 }
 
 void sbw_lake_file_free(sbw_lake_file_t *f)

@@ -417,16 +417,20 @@ START_TEST(staged_objects_appear_only_when_published)
 }
 END_TEST
 
-/* Big objects go to disk with O_DIRECT (whole blocks) plus a buffered tail; with
- * SBW_LAKE_DIRECT=0 through the page cache only. Either way the bytes read back are exact, for
+/* Big objects go to disk with O_DIRECT (whole blocks) plus a buffered tail; with no_direct
+ * (SBW_LAKE_DIRECT=0) through the page cache only. Either way the bytes read back are exact, for
  * sizes with and without a partial last block, from vectors of odd sizes. */
 static void big_objects_roundtrip(int direct)
 {
-    if (!direct)
-        setenv("SBW_LAKE_DIRECT", "0", 1);
     char *dir = sbw_test_tmpdir("lake-file");
-    sbw_lake_t *lake = open_lake(dir, 0);
-    unsetenv("SBW_LAKE_DIRECT");
+    sbw_lake_opts_t o;
+    sbw_lake_opts_init(&o);
+    o.no_direct = !direct;
+    char *url = root_url(dir);
+    sbw_lake_t *lake = NULL;
+    char oerr[512];
+    ck_assert_msg(sbw_lake_open(url, &o, &lake, oerr, sizeof oerr) == 0, "%s", oerr);
+    free(url);
     const size_t sizes[] = {65535, 65536, 65537, 4096 * 75, 300 * 1024 + 123, 2 * 1024 * 1024 + 7};
     char err[512];
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {

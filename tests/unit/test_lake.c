@@ -263,6 +263,15 @@ START_TEST(env_values_and_fallbacks)
     const char *env3[] = {"SBW_S3_PATH_STYLE", "yes", NULL};
     ck_assert_int_eq(sbw_lake_opts_from_env(&o, lookup_pairs, env3, err, sizeof err), 0);
     ck_assert_int_eq(o.s3.path_style, 1);
+    ck_assert_int_eq(o.no_direct, 0); /* O_DIRECT for big local objects unless told not to */
+
+    const char *env4[] = {"SBW_LAKE_DIRECT", "0", NULL};
+    ck_assert_int_eq(sbw_lake_opts_from_env(&o, lookup_pairs, env4, err, sizeof err), 0);
+    ck_assert_int_eq(o.no_direct, 1);
+    const char *env5[] = {"SBW_LAKE_DIRECT", "sometimes", NULL};
+    ck_assert_int_eq(sbw_lake_opts_from_env(&o, lookup_pairs, env5, err, sizeof err),
+                     SBW_LAKE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "SBW_LAKE_DIRECT"));
 }
 END_TEST
 
