@@ -87,6 +87,7 @@ http {
 NGINX
 # The ceilings' tools: built here against the installed CivetWeb and our lib/.
 cc -O2 -std=c11 -o "$work/ingest_floor" "$ROOT/bench/ingest_floor.c" -lcivetweb -lpthread
+cc -O2 -std=c11 -o "$work/eventloop_floor" "$ROOT/bench/eventloop_floor.c" -lpthread
 # shellcheck disable=SC2046
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I"$ROOT/lib" -o "$work/lake_ceiling" \
   "$ROOT/bench/lake_ceiling.c" "$BUILD/lib/libsbw.a" $(pkg-config --libs libcurl expat libcrypto zlib uuid libcjson) -lpthread -lm
@@ -121,6 +122,16 @@ l_us=$(awk -v a="$l_stage" -v b="$l_pub" 'BEGIN { printf "%d", (a + b) * 1000 }'
 read -r f0_rps f0_p50 f0_p99 f0_bad f0_err f0_cpu < <(floor_run 0)
 read -r f1_rps f1_p50 f1_p99 f1_bad f1_err f1_cpu < <(floor_run 1000)
 read -r f2_rps f2_p50 f2_p99 f2_bad f2_err f2_cpu < <(floor_run "$l_us")
+# The same two without a thread per connection: an epoll loop per core (bench only; it
+# understands just wrk's requests), to show what the server model itself costs.
+eloop_run() { # tick_us -> the run_measured line of eventloop_floor
+  local port pid r; port=$(free_port)
+  "$work/eventloop_floor" 127.0.0.1 "$port" "$(nproc)" "$1" > "$work/eloop.log" 2>&1 &
+  pid=$!; wait_port "$port"
+  r=$(run_measured "$pid" "$port" "$work/one.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "$r"; }
+read -r e0_rps e0_p50 e0_p99 e0_bad e0_err e0_cpu < <(eloop_run 0)
+read -r e2_rps e2_p50 e2_p99 e2_bad e2_err e2_cpu < <(eloop_run "$l_us")
 lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}'; }
 read -r a_rps a_p50 a_p99 a_bad a_err a_cpu < <(run_measured "$ipid" "$iport" "$work/one.json")
 read -r objs0 bytes0 < <(lake_stat)
@@ -146,6 +157,8 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v np50="$n_p50" -v np99="$n_p99" 
     -v f0="$f0_rps" -v f0p50="$f0_p50" -v f0p99="$f0_p99" -v f0c="$f0_cpu" \
     -v f1="$f1_rps" -v f1p50="$f1_p50" -v f1p99="$f1_p99" -v f1c="$f1_cpu" \
     -v f2="$f2_rps" -v f2p50="$f2_p50" -v f2p99="$f2_p99" -v f2c="$f2_cpu" -v lus="$l_us" \
+    -v e0="$e0_rps" -v e0p50="$e0_p50" -v e0p99="$e0_p99" -v e0c="$e0_cpu" \
+    -v e2="$e2_rps" -v e2p50="$e2_p50" -v e2p99="$e2_p99" -v e2c="$e2_cpu" \
     -v cobj="$c_objs" -v cb="$c_bytes" -v cs="$c_secs" -v bobj="$b_obj" -v bline="$b_line" -v ceil="$ceil_eps" \
     -v aobj="$a_obj" -v lst="$l_stage" -v lpub="$l_pub" -v cst="$c_stage" -v cpub="$c_pub" \
     -v bad="$((a_bad + b_bad + a_err + b_err))" -v objects="$objects" -v lines="$lines" 'BEGIN {
@@ -154,6 +167,8 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v np50="$n_p50" -v np99="$n_p99" 
   printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "ceiling: CivetWeb answering at once", f0, f0, f0p50/1000, f0p99/1000, f0c
   printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "ceiling: CivetWeb + free 1 ms commit", f1, f1, f1p50/1000, f1p99/1000, f1c
   printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", sprintf("ceiling: CivetWeb + free %.1f ms commit", lus/1000), f2, f2, f2p50/1000, f2p99/1000, f2c
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "ceiling: event loop answering at once", e0, e0, e0p50/1000, e0p99/1000, e0c
+  printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", sprintf("ceiling: event loop + free %.1f ms commit", lus/1000), e2, e2, e2p50/1000, e2p99/1000, e2c
   printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "sbw-ingest, 1 event/request", a, a, ap50/1000, ap99/1000, ac
   printf "%-40s %10.0f %10.0f %8.2f %8.2f %11.1f\n", "sbw-ingest, 50 events/request", b, b*50, bp50/1000, bp99/1000, bc
   printf "\nratio (a) sbw req/s / nginx req/s       = %.2f  (target >= 0.5)\n", a/n
@@ -162,6 +177,8 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v np50="$n_p50" -v np99="$n_p99" 
   printf "          on a %.1f ms clock = %.2f x, where %.1f ms = the durable write of one 40 kB object here, alone\n", lus/1000, f2/n, lus/1000
   printf "          (stage %.2f + publish %.2f ms; the clock runs are HTTP only, no work, no I/O);\n", lst, lpub
   printf "          (a) = %.0f%% of the last; its objects averaged %.0f kB\n", 100*a/f2, aobj/1e3
+  printf "          an event loop (bench/eventloop_floor.c, no thread per connection): at once = %.2f x,\n", e0/n
+  printf "          on the %.1f ms clock = %.2f x\n", lus/1000, e2/n
   printf "          lake folder: %.0f MB/s durable with %.1f MB objects (%d in %.1f s; stage %.1f ms, publish %.1f ms)\n", cb/cs/1e6, bobj/1e6, cobj, cs, cst, cpub
   printf "          = %.0f events/s of %d bytes = %.1f x nginx;\n", ceil, bline, ceil/n
   printf "          (b) reaches %.0f%% of it\n", 100*b*50/ceil
@@ -170,8 +187,8 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v np50="$n_p50" -v np99="$n_p99" 
 }'
 mkdir -p "$ROOT/var/bench"
 out="$ROOT/var/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ).json"
-printf '{"nginx_rps":%s,"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
-  "$n_rps" "$f0_rps" "$f1_rps" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
+printf '{"nginx_rps":%s,"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
+  "$n_rps" "$f0_rps" "$f1_rps" "$f2_rps" "$e0_rps" "$e2_rps" "$l_us" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
   "$(awk -v x="$n_p99" 'BEGIN{print x/1000}')" "$(awk -v x="$a_p99" 'BEGIN{print x/1000}')" \
   "$(awk -v x="$b_p99" 'BEGIN{print x/1000}')" "$rss" "$DUR" "$CONN" > "$out"
 echo "saved $out"
