@@ -1,18 +1,14 @@
 // bench/dashboard.mjs (used by bench/dashboard.sh): loads SBW_DASH_URL and SBW_ANCHOR_URL
 // SBW_LOADS times each, alternating, a fresh browser context per load, and measures the time
 // from navigation start to all eight Overview KPI cards carrying their value. Last line: JSON.
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../tests/support/browser.mjs';
 
 const DASH = process.env.SBW_DASH_URL, ANCHOR = process.env.SBW_ANCHOR_URL;
 const LOADS = Number(process.env.SBW_LOADS || 10);
 const METRICS = ['events', 'unique_clients', 'sessions', 'conversion_rate', 'checkout_rate', 'revenue', 'bounce_rate', 'avg_session_duration_s'];
 const selector = METRICS.map((m) => `.sbw-kpi[data-metric="${m}"][data-value]`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.SBW_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
+const browser = await launchChromium();
 async function load(url) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();

@@ -7,7 +7,7 @@
 //   SBW_INGEST_URL  base URL of sbw-ingest;  SBW_LAKE_DIR  the lake folder it writes
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, check, finish, sleep } from '../support/browser.mjs';
 
 const INGEST = (process.env.SBW_INGEST_URL || '').replace(/\/+$/, '');
 const LAKE = process.env.SBW_LAKE_DIR || '';
@@ -15,12 +15,6 @@ if (!INGEST || !LAKE) {
   console.error('usage: SBW_INGEST_URL=... SBW_LAKE_DIR=... node tests/browser/demo_store.test.mjs');
   process.exit(2);
 }
-let passed = 0, failed = 0;
-function check(name, ok, detail) {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || detail === undefined ? '' : ` -- ${detail}`}`);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function lakeEvents(clientId) {
   const out = [];
@@ -44,11 +38,7 @@ function lakeEvents(clientId) {
   return [...byId.values()].sort((a, b) => a.eventTimestamp.localeCompare(b.eventTimestamp));
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.SBW_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
+const browser = await launchChromium();
 try {
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${INGEST}/demo-store/`);
@@ -97,5 +87,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

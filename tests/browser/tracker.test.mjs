@@ -11,12 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium, check, finish, sleep } from '../support/browser.mjs';
 
 const INGEST = (process.env.SBW_INGEST_URL || '').replace(/\/+$/, '');
 const LAKE = process.env.SBW_LAKE_DIR || '';
 const PAGE = process.env.SBW_PAGE_URL || `${INGEST}/demo/tracker-test.html`;
-const CHROMIUM = process.env.SBW_CHROMIUM || '/usr/bin/chromium';
 const WAIT_MS = 10000;
 
 if (!INGEST || !LAKE) {
@@ -33,18 +32,10 @@ const CHECKOUT_DATASET = { cartId: 'cart-7f3a', total: '3580000', itemCount: '2'
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-/* ---- reporting ---- */
+/* ---- comparisons (check and finish: ../support/browser.mjs) ---- */
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || detail === undefined ? '' : ` -- ${detail}`}`);
-}
 const eq = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const show = (v) => JSON.stringify(v);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const count = (evs, name) => evs.filter((e) => e.eventName === name).length;
 const names = (evs) => evs.map((e) => e.eventName).sort().join(',');
 
@@ -405,11 +396,7 @@ async function dntScenario(browser) {
 
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 } catch (e) {
   console.error(`cannot start ${CHROMIUM}: ${e.message}`);
   process.exit(2);
@@ -424,5 +411,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

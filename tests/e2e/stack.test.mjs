@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, check, finish, sleep } from '../support/browser.mjs';
 
 const INGEST = (process.env.SBW_STACK_INGEST_URL || '').replace(/\/clickstream$/, '');
 const API = process.env.SBW_STACK_API_URL || '';
@@ -20,12 +20,6 @@ if (!INGEST || !API || !DASH) {
   process.exit(2);
 }
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-let passed = 0, failed = 0;
-function check(name, ok, detail) {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || detail === undefined ? '' : ` -- ${detail}`}`);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function api(pathQuery) {
   const r = await fetch(`${API}${pathQuery}`);
@@ -53,11 +47,7 @@ function etlRun() {
   throw new Error('the ETL stayed locked');
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.SBW_CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
+const browser = await launchChromium();
 let clientId = '';
 try {
   // ---- 1. the numbers before the purchase --------------------------------------------------
@@ -121,8 +111,7 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
 
 async function dashboardChecks(browser, k) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
