@@ -131,63 +131,44 @@ static void account(sbw_committer_t *c, batch_t *b)
     }
 }
 
-/* The publisher thread: takes every staged batch queued so far, publishes them together,
- * wakes their requests, and starts over. */
+/* The publisher thread: takes the staged batches queued so far (at most
+ * SBW_COMMIT_PUBLISH_MAX), publishes them together, wakes their requests, and starts over. */
 static void *publisher_main(void *arg)
 {
     sbw_committer_t *c = arg;
-    sbw_commit_item_t local[64];
     pthread_mutex_lock(&c->mu);
     for (;;) {
         while (!c->queue_head && !c->stopping)
             pthread_cond_wait(&c->queue_cv, &c->mu);
         if (!c->queue_head)
             break; /* stopping and nothing left */
-        batch_t *list = c->queue_head;
-        c->queue_head = c->queue_tail = NULL;
+        batch_t *round[SBW_COMMIT_PUBLISH_MAX];
+        sbw_commit_item_t items[SBW_COMMIT_PUBLISH_MAX];
+        size_t n = 0;
+        while (c->queue_head && n < SBW_COMMIT_PUBLISH_MAX) {
+            batch_t *b = c->queue_head;
+            c->queue_head = b->next;
+            round[n] = b;
+            items[n++] = (sbw_commit_item_t){.staged = b->staged, .key = b->key,
+                                             .stage_started = b->started, .rc = -1,
+                                             .err = b->err, .errlen = sizeof b->err};
+        }
+        if (!c->queue_head)
+            c->queue_tail = NULL;
         pthread_mutex_unlock(&c->mu);
 
-        size_t n = 0;
-        for (batch_t *b = list; b; b = b->next)
-            n++;
-        sbw_commit_item_t *items = n <= 64 ? local : calloc(n, sizeof *items);
-        size_t i = 0;
-        for (batch_t *b = list; b; b = b->next, i++) {
-            if (!items)
-                break;
-            items[i] = (sbw_commit_item_t){.staged = b->staged, .key = b->key,
-                                           .stage_started = b->started, .rc = -1,
-                                           .err = b->err, .errlen = sizeof b->err};
-        }
-        if (items) {
-            c->publish(c->ud, items, n);
-        } else { /* out of memory for the list: publish them one by one */
-            for (batch_t *b = list; b; b = b->next) {
-                sbw_commit_item_t one = {.staged = b->staged, .key = b->key,
-                                         .stage_started = b->started, .rc = -1,
-                                         .err = b->err, .errlen = sizeof b->err};
-                c->publish(c->ud, &one, 1);
-                b->rc = one.rc;
-            }
-        }
+        c->publish(c->ud, items, n);
         double t = now_seconds();
-        i = 0;
         pthread_mutex_lock(&c->mu);
-        for (batch_t *b = list; b; b = b->next, i++) {
-            if (items)
-                b->rc = items[i].rc == 0 ? 0 : -1;
-            b->seconds = t - b->started;
-            b->staged = NULL;
-            account(c, b);
+        for (size_t i = 0; i < n; i++) {
+            round[i]->rc = items[i].rc == 0 ? 0 : -1;
+            round[i]->seconds = t - round[i]->started;
+            round[i]->staged = NULL;
+            account(c, round[i]);
         }
         pthread_mutex_unlock(&c->mu);
-        if (items != local)
-            free(items);
-        while (list) {
-            batch_t *next = list->next;
-            complete(list);
-            list = next;
-        }
+        for (size_t i = 0; i < n; i++)
+            complete(round[i]);
         pthread_mutex_lock(&c->mu);
     }
     pthread_mutex_unlock(&c->mu);

@@ -37,8 +37,10 @@ typedef struct {
     size_t errlen;
 } sbw_commit_item_t;
 
-/* Makes n staged objects visible and durable and sets each item's rc. Called from the
- * committer's publisher thread only (never concurrently with itself). */
+/* Makes n staged objects (1 .. SBW_COMMIT_PUBLISH_MAX) visible and durable and sets each
+ * item's rc. Called from the committer's publisher thread only (never concurrently with
+ * itself). */
+#define SBW_COMMIT_PUBLISH_MAX 64
 typedef void (*sbw_commit_publish_fn)(void *ud, sbw_commit_item_t *items, size_t n);
 
 typedef struct sbw_committer sbw_committer_t;

@@ -84,26 +84,22 @@ static int lake_stage(void *ud, int slot, const char *key, const struct iovec *i
 static void lake_publish(void *ud, sbw_commit_item_t *items, size_t n)
 {
     app_t *app = ud;
-    sbw_lake_staged_t *local_st[64];
-    int local_rc[64];
-    char *local_err[64];
-    for (size_t at = 0; at < n; at += 64) {
-        size_t k = n - at < 64 ? n - at : 64;
-        for (size_t i = 0; i < k; i++) {
-            local_st[i] = items[at + i].staged;
-            local_err[i] = items[at + i].err;
-        }
-        sbw_lake_publish(app->publisher, local_st, local_rc, local_err, items[at].errlen, k);
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-        for (size_t i = 0; i < k; i++) {
-            sbw_commit_item_t *it = &items[at + i];
-            it->rc = local_rc[i] == 0 ? 0 : -1;
-            sbw_metrics_write(&app->metrics, now - it->stage_started, it->rc == 0);
-            if (it->rc != 0)
-                SBW_ERROR(it->key, "lake write failed: %s", it->err);
-        }
+    sbw_lake_staged_t *staged[SBW_COMMIT_PUBLISH_MAX];
+    int rcs[SBW_COMMIT_PUBLISH_MAX];
+    char *errs[SBW_COMMIT_PUBLISH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        staged[i] = items[i].staged;
+        errs[i] = items[i].err;
+    }
+    sbw_lake_publish(app->publisher, staged, rcs, errs, items[0].errlen, n);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    for (size_t i = 0; i < n; i++) {
+        items[i].rc = rcs[i] == 0 ? 0 : -1;
+        sbw_metrics_write(&app->metrics, now - items[i].stage_started, items[i].rc == 0);
+        if (items[i].rc != 0)
+            SBW_ERROR(items[i].key, "lake write failed: %s", items[i].err);
     }
 }
 

@@ -493,28 +493,19 @@ int sbw_lake_publish(sbw_lake_t *lake, sbw_lake_staged_t **v, int *rcs, char **e
                      size_t errlen, size_t n)
 {
     int failed = 0;
-    if (lake->kind == SBW_LAKE_FILE && n > 0) {
-        /* Every object of a file lake was staged as a temp file. */
-        sbw_lake_file_staged_t *local[64];
-        sbw_lake_file_staged_t **files = n <= 64 ? local : malloc(n * sizeof *files);
-        for (size_t i = 0; i < n; i++) {
-            if (files) {
-                files[i] = v[i]->file;
-            } else { /* out of memory for the list: nothing is published */
-                sbw_lake_file_staged_abort(v[i]->file);
-                sbw_err_set(errs[i], errlen, "put: out of memory");
-                rcs[i] = SBW_LAKE_EFAIL;
-                failed++;
-            }
-            v[i]->file = NULL;
+    /* File: the temp files, 64 at a time (one folder sync per folder and group). S3: stored
+     * when staged, nothing left to do. */
+    for (size_t at = 0; at < n; at += 64) {
+        size_t k = n - at < 64 ? n - at : 64;
+        if (lake->kind == SBW_LAKE_FILE) {
+            sbw_lake_file_staged_t *files[64];
+            for (size_t i = 0; i < k; i++)
+                files[i] = v[at + i]->file;
+            failed += sbw_lake_file_publish(lake->file, files, rcs + at, errs + at, errlen, k);
+        } else {
+            for (size_t i = 0; i < k; i++)
+                rcs[at + i] = 0;
         }
-        if (files)
-            failed = sbw_lake_file_publish(lake->file, files, rcs, errs, errlen, n);
-        if (files != local)
-            free(files);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            rcs[i] = 0; /* S3: stored when staged */
     }
     for (size_t i = 0; i < n; i++) {
         free(v[i]);
