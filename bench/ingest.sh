@@ -108,12 +108,14 @@ wait_port "$iport"
 echo "wrk: $THREADS threads, $CONN connections, ${DUR}s per run, loopback, $(nproc) cores; nginx workers: $(pgrep -c -P "$npid")"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r n_rps n_p50 n_p99 n_bad n_err n_cpu < <(run_measured "$npid" "$nport" "$work/one.json")
-floor_run() { # tick_us -> the run_measured line of ingest_floor
-  local port pid r; port=$(free_port)
-  "$work/ingest_floor" "127.0.0.1:$port" $((CONN + 16)) "$1" > "$work/floor.log" 2>&1 &
+# Starts a ceiling server (the command after the port), measures it like sbw-ingest, stops it.
+measure_server() { # port command... -> the run_measured line
+  local port=$1 pid r; shift
+  "$@" > "$work/ceiling-server.log" 2>&1 &
   pid=$!; wait_port "$port"
   r=$(run_measured "$pid" "$port" "$work/one.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
   echo "$r"; }
+floor_run() { local p; p=$(free_port); measure_server "$p" "$work/ingest_floor" "127.0.0.1:$p" $((CONN + 16)) "$1"; }
 # The durable latency of one object the size the single-event run writes (~55 requests of
 # ~730 bytes = 40 kB), alone, through our writer: stage (create, write, fsync) + publish
 # (rename, folder fsync).
@@ -124,12 +126,7 @@ read -r f1_rps f1_p50 f1_p99 f1_bad f1_err f1_cpu < <(floor_run 1000)
 read -r f2_rps f2_p50 f2_p99 f2_bad f2_err f2_cpu < <(floor_run "$l_us")
 # The same two without a thread per connection: an epoll loop per core (bench only; it
 # understands just wrk's requests), to show what the server model itself costs.
-eloop_run() { # tick_us -> the run_measured line of eventloop_floor
-  local port pid r; port=$(free_port)
-  "$work/eventloop_floor" 127.0.0.1 "$port" "$(nproc)" "$1" > "$work/eloop.log" 2>&1 &
-  pid=$!; wait_port "$port"
-  r=$(run_measured "$pid" "$port" "$work/one.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
-  echo "$r"; }
+eloop_run() { local p; p=$(free_port); measure_server "$p" "$work/eventloop_floor" 127.0.0.1 "$p" "$(nproc)" "$1"; }
 read -r e0_rps e0_p50 e0_p99 e0_bad e0_err e0_cpu < <(eloop_run 0)
 read -r e2_rps e2_p50 e2_p99 e2_bad e2_err e2_cpu < <(eloop_run "$l_us")
 lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}'; }
