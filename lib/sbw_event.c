@@ -672,8 +672,16 @@ static bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
             const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
             uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
             uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
-            if (special & highs)
+            special &= highs;
+            if (special) {
+                /* The lowest flagged byte is exactly the first special one (the borrows of
+                 * these tests only ever flag bytes above a true hit): step to it, noting
+                 * non-ASCII bytes before it. */
+                unsigned k = (unsigned)__builtin_ctzll(special) / 8;
+                high |= (w & highs & ((UINT64_C(1) << (8 * k)) - 1)) != 0;
+                p += k;
                 break;
+            }
             high |= (w & highs) != 0;
             p += 8;
         }
@@ -808,9 +816,31 @@ static const field_t *const field_tables[3] = {top_fields, product_fields, eleme
 
 static int field_index(const field_t *fields, const char *k, size_t n);
 
-/* Equal bytes? Names are short: a loop beats a call to memcmp here. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t load4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Equal bytes? Names are short: whole words (the last one overlapping), never past n. */
 static inline bool bytes_eq(const char *a, const char *b, size_t n)
 {
+    if (n >= 8) {
+        for (size_t j = 0; j + 8 < n; j += 8)
+            if (load8(a + j) != load8(b + j))
+                return false;
+        return load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4)
+        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
     for (size_t j = 0; j < n; j++)
         if (a[j] != b[j])
             return false;

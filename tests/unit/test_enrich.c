@@ -102,6 +102,15 @@ START_TEST(bot_detection)
     };
     for (size_t i = 0; i < sizeof humans / sizeof humans[0]; i++)
         ck_assert_msg(!sbw_enrich_is_bot(humans[i]), "flagged: %s", humans[i]);
+    /* Longer than the 1 KiB stack copy: the marker at the very end, in upper case. */
+    static char long_ua[3000];
+    memset(long_ua, 'x', sizeof long_ua - 1);
+    memcpy(long_ua, "Mozilla/5.0 (", 13);
+    ck_assert(!sbw_enrich_is_bot(long_ua));
+    memcpy(long_ua + sizeof long_ua - 1 - 9, "SCRAPY/2)", 9);
+    ck_assert(sbw_enrich_is_bot(long_ua));
+    memcpy(long_ua + sizeof long_ua - 1 - 9, "xCuBoT 2)", 9);
+    ck_assert(!sbw_enrich_is_bot(long_ua));
 }
 END_TEST
 

@@ -296,6 +296,23 @@ START_TEST(utf8_is_strict)
     ck_assert_int_eq(scan("{\"eventName\":\"a\",\"x\":\"abcdefghijklmno\xc3pqrstuvwxyz0123\"}"), 0);
     ck_assert_int_eq(scan("{\"eventName\":\"a\",\"x\":\"abcdefghijklmno\x01pqrstuvwxyz0123\"}"), 0);
     ck_assert_int_eq(scan("{\"eventName\":\"a\",\"x\":\"abcdefgh\\\"ijklmnopqrstuvwxyz\"}"), 1);
+    /* A non-ASCII byte just before the closing quote, a backslash or a control byte, at every
+     * offset of the 8-byte word the scan stops in: valid only as whole UTF-8. */
+    for (int pad = 0; pad < 16; pad++) {
+        char fmt_ok[64], fmt_bad[64], fmt_esc[64], fmt_ctl[64];
+        snprintf(fmt_ok, sizeof fmt_ok, "%.*s\xc3\xa9", pad, "abcdefghijklmnop");
+        snprintf(fmt_bad, sizeof fmt_bad, "%.*s\xc3", pad, "abcdefghijklmnop");
+        snprintf(fmt_esc, sizeof fmt_esc, "%.*s\xc3\\n", pad, "abcdefghijklmnop");
+        snprintf(fmt_ctl, sizeof fmt_ctl, "%.*s\xc3\xa9\x01", pad, "abcdefghijklmnop");
+        snprintf(buf, sizeof buf, "{\"eventName\":\"a\",\"x\":\"%s\"}", fmt_ok);
+        ck_assert_msg(scan(buf) == 1, "rejected at pad %d", pad);
+        snprintf(buf, sizeof buf, "{\"eventName\":\"a\",\"x\":\"%s\"}", fmt_bad);
+        ck_assert_msg(scan(buf) == 0, "invalid UTF-8 accepted at pad %d", pad);
+        snprintf(buf, sizeof buf, "{\"eventName\":\"a\",\"x\":\"%s\"}", fmt_esc);
+        ck_assert_msg(scan(buf) == 0, "invalid UTF-8 before an escape accepted at pad %d", pad);
+        snprintf(buf, sizeof buf, "{\"eventName\":\"a\",\"x\":\"%s\"}", fmt_ctl);
+        ck_assert_msg(scan(buf) == 0, "control byte accepted at pad %d", pad);
+    }
 }
 END_TEST
 
