@@ -147,6 +147,22 @@ START_TEST(original_payload_is_stored_enriched)
     char *rid = sbw_test_resp_header(&r, "X-Request-Id");
     char *acao = sbw_test_resp_header(&r, "Access-Control-Allow-Origin");
     ck_assert_str_eq(acao, "*");
+    /* The head as sbw-ingest writes it: <start time>-<counter> in hex, no caching, a date. */
+    ck_assert_int_eq((int)strspn(rid, "0123456789abcdef-"), (int)strlen(rid));
+    ck_assert_ptr_nonnull(strchr(rid, '-'));
+    ck_assert(rid[0] != '-' && rid[strlen(rid) - 1] != '-');
+    char *cc = sbw_test_resp_header(&r, "Cache-Control");
+    char *ct = sbw_test_resp_header(&r, "Content-Type");
+    char *date = sbw_test_resp_header(&r, "Date");
+    char *clen = sbw_test_resp_header(&r, "Content-Length");
+    ck_assert_str_eq(cc, "no-store");
+    ck_assert_str_eq(ct, "application/json");
+    ck_assert_ptr_nonnull(strstr(date, " GMT"));
+    ck_assert_int_eq(atoi(clen), (int)strlen("{\"success\":true}"));
+    free(cc);
+    free(ct);
+    free(date);
+    free(clen);
     sbw_test_resp_free(&r);
 
     lake_t l = read_lake(&s);
