@@ -1,6 +1,7 @@
 /* test_time: UTC calendar arithmetic and ISO 8601 parsing/formatting (lib/sbw_time). */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -101,6 +102,20 @@ START_TEST(format)
     ck_assert_int_eq(sbw_time_format_iso(INT64_MAX, buf, sizeof buf), -1);
     ck_assert_int_eq(sbw_time_format_iso(0, buf, SBW_TIME_ISO_SIZE - 1), -1);
     ck_assert_str_eq(buf, "");
+    /* Across the whole range: the digits printf would write from the civil fields. */
+    uint64_t x = 88172645463325252u; /* xorshift64 */
+    const int64_t lo = INT64_C(-62167219200000), span = INT64_C(253402300800000) - lo;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t ms = lo + (int64_t)(x % (uint64_t)span);
+        sbw_time_civil_t c;
+        char want[64];
+        ck_assert_int_eq(sbw_time_to_civil(ms, &c), 0);
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day,
+                 c.hour, c.min, c.sec, c.ms);
+        ck_assert_int_eq(sbw_time_format_iso(ms, buf, sizeof buf), 0);
+        ck_assert_str_eq(buf, want);
+    }
 }
 END_TEST
 
