@@ -621,11 +621,16 @@ typedef struct {
 #define N_ELEMENT (sizeof element_fields / sizeof *element_fields - 1)
 #define SCAN_MAX_DEPTH 64 /* hard bound of the scan's recursion, whatever the limits say */
 
+_Static_assert(N_TOP <= 32 && N_PRODUCT <= 32 && N_ELEMENT <= 32, "one bit per field in scan_t.have");
+
 typedef struct {
     const char *p, *end;
     const sbw_limits_t *limits;
-    sval_t top[N_TOP], product[N_PRODUCT], element[N_ELEMENT];
+    /* have[level - LV_TOP]: bit i set = slot i of that level holds the first occurrence of
+     * field i. Slots without their bit are never read, so they need no clearing per event. */
+    uint32_t have[3];
     bool seen_product, seen_element, ingest;
+    sval_t top[N_TOP], product[N_PRODUCT], element[N_ELEMENT];
 } scan_t;
 
 enum { LV_NONE, LV_TOP, LV_PRODUCT, LV_ELEMENT };
@@ -803,8 +808,11 @@ static bool sc_literal(scan_t *s, const char *word, int type, sval_t *out)
 #define FIELD_HASH_SIZE 256
 #define FIELD_HASH_SCAN 255
 static unsigned char field_hash[3][FIELD_HASH_SIZE];
-/* Indices in top_fields the scanner treats specially (set with the hash). */
-static int top_page_url, top_page_url2, top_referrer, top_product, top_element;
+/* Indices in top_fields the scanner treats specially (set with the hash), and the bits of the
+ * event-name fields. */
+static int top_page_url, top_page_url2, top_referrer, top_product, top_element, top_event_id,
+    top_event_id2;
+static uint32_t top_name_bits;
 
 static unsigned field_hash_of(const char *k, size_t n)
 {
@@ -860,6 +868,11 @@ __attribute__((constructor)) static void field_hash_build(void)
     top_referrer = field_index(top_fields, "referrer", 8);
     top_product = field_index(top_fields, "product", 7);
     top_element = field_index(top_fields, "element", 7);
+    top_event_id = field_index(top_fields, "eventId", 7);
+    top_event_id2 = field_index(top_fields, "event_id", 8);
+    for (int i = 0; top_fields[i].name; i++)
+        if (top_fields[i].type == F_NAME)
+            top_name_bits |= UINT32_C(1) << i;
 }
 
 static int field_index(const field_t *fields, const char *k, size_t n)
@@ -893,6 +906,7 @@ static bool sc_object(scan_t *s, int depth, int level)
                     : level == LV_PRODUCT ? s->product
                     : level == LV_ELEMENT ? s->element
                                           : NULL;
+    uint32_t *have = slots ? &s->have[level - LV_TOP] : NULL;
     const field_t *fields = level == LV_TOP       ? top_fields
                             : level == LV_PRODUCT ? product_fields
                                                   : element_fields;
@@ -929,8 +943,10 @@ static bool sc_object(scan_t *s, int depth, int level)
         }
         if (!sc_value(s, depth + 1, max, child, &v))
             return false;
-        if (i >= 0 && slots[i].type == 0) /* cJSON finds the first of duplicate members */
+        if (i >= 0 && !(*have >> i & 1)) { /* cJSON finds the first of duplicate members */
             slots[i] = v;
+            *have |= UINT32_C(1) << i;
+        }
         sc_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -1026,12 +1042,13 @@ static bool sval_node(const sval_t *v, cJSON *node, char buf[64])
     return true;
 }
 
-/* check_fields over the scanned first occurrences. */
-static bool sc_check_fields(vctx_t *c, const sval_t *slots, const field_t *fields)
+/* check_fields over the scanned first occurrences (the slots whose bit is in have). */
+static bool sc_check_fields(vctx_t *c, const sval_t *slots, uint32_t have, const field_t *fields)
 {
-    for (int i = 0; fields[i].name; i++) {
+    for (; have != 0; have &= have - 1) {
+        int i = __builtin_ctz(have);
         const sval_t *v = &slots[i];
-        if (v->type == 0 || v->type == cJSON_NULL)
+        if (v->type == cJSON_NULL)
             continue;
         if (fields[i].type == F_STRING || fields[i].type == F_URL) {
             if (v->type != cJSON_String)
@@ -1050,6 +1067,12 @@ static bool sc_check_fields(vctx_t *c, const sval_t *slots, const field_t *field
     return true;
 }
 
+/* Top-level field i was present with a value of this cJSON type? */
+static bool sc_have(const scan_t *s, int i, int type)
+{
+    return (s->have[0] >> i & 1) && s->top[i].type == type;
+}
+
 int sbw_event_scan(const char *src, size_t len, const sbw_limits_t *limits, bool *client_sent_id)
 {
     size_t used;
@@ -1059,11 +1082,12 @@ int sbw_event_scan(const char *src, size_t len, const sbw_limits_t *limits, bool
 int sbw_event_scan_prefix(const char *src, size_t len, const sbw_limits_t *limits,
                           bool *client_sent_id, size_t *used)
 {
-    scan_t s;
-    memset(&s, 0, sizeof s);
+    scan_t s; /* the slots are left uninitialised: only those with their have bit are read */
     s.p = src;
     s.end = src + len;
     s.limits = limits;
+    s.have[0] = s.have[1] = s.have[2] = 0;
+    s.seen_product = s.seen_element = s.ingest = false;
     *client_sent_id = false;
     *used = 0;
     if (len == 0 || *src != '{' || !sc_object(&s, 1, LV_TOP) || s.ingest)
@@ -1071,8 +1095,9 @@ int sbw_event_scan_prefix(const char *src, size_t len, const sbw_limits_t *limit
     *used = (size_t)(s.p - src);
     /* The event name: first_of(eventName, event_name), each present one checked. */
     bool named = false;
-    for (int i = 0; i < (int)N_TOP; i++) {
-        if (top_fields[i].type != F_NAME || s.top[i].type == 0 || s.top[i].type == cJSON_NULL)
+    for (uint32_t m = s.have[0] & top_name_bits; m != 0; m &= m - 1) {
+        int i = __builtin_ctz(m);
+        if (s.top[i].type == cJSON_NULL)
             continue;
         cJSON node;
         char buf[64];
@@ -1082,16 +1107,16 @@ int sbw_event_scan_prefix(const char *src, size_t len, const sbw_limits_t *limit
         named = true;
     }
     vctx_t c = {.limits = limits, .err = NULL, .errlen = 0};
-    if (!named || !sc_check_fields(&c, s.top, top_fields))
+    if (!named || !sc_check_fields(&c, s.top, s.have[0], top_fields))
         return 0;
-    int ip = field_index(top_fields, "product", 7), ie = field_index(top_fields, "element", 7);
-    if (s.top[ip].type == cJSON_Object && !sc_check_fields(&c, s.product, product_fields))
+    if (sc_have(&s, top_product, cJSON_Object) &&
+        !sc_check_fields(&c, s.product, s.have[LV_PRODUCT - LV_TOP], product_fields))
         return 0;
-    if (s.top[ie].type == cJSON_Object && !sc_check_fields(&c, s.element, element_fields))
+    if (sc_have(&s, top_element, cJSON_Object) &&
+        !sc_check_fields(&c, s.element, s.have[LV_ELEMENT - LV_TOP], element_fields))
         return 0;
-    int id1 = field_index(top_fields, "eventId", 7), id2 = field_index(top_fields, "event_id", 8);
-    *client_sent_id = (s.top[id1].type == cJSON_String && s.top[id1].n > 0) ||
-                      (s.top[id2].type == cJSON_String && s.top[id2].n > 0);
+    *client_sent_id = (sc_have(&s, top_event_id, cJSON_String) && s.top[top_event_id].n > 0) ||
+                      (sc_have(&s, top_event_id2, cJSON_String) && s.top[top_event_id2].n > 0);
     return 1;
 }
 
