@@ -917,7 +917,7 @@ static bool sc_object(scan_t *s, int depth, int level)
         return true;
     }
     for (;;) {
-        sval_t k, v;
+        sval_t k, scratch;
         if (s->p >= s->end || *s->p != '"' ||
             !sc_string(s, s->limits->max_string_bytes, true, &k))
             return false;
@@ -941,12 +941,13 @@ static bool sc_object(scan_t *s, int depth, int level)
             } else if (i < 0 && key_is(&k, "_ingest"))
                 s->ingest = true;
         }
-        if (!sc_value(s, depth + 1, max, child, &v))
+        /* cJSON finds the first of duplicate members: a field's first value is scanned
+         * straight into its slot (a copy afterwards stalled on the value's fresh stores). */
+        bool first = i >= 0 && !(*have >> i & 1);
+        if (!sc_value(s, depth + 1, max, child, first ? &slots[i] : &scratch))
             return false;
-        if (i >= 0 && !(*have >> i & 1)) { /* cJSON finds the first of duplicate members */
-            slots[i] = v;
+        if (first)
             *have |= UINT32_C(1) << i;
-        }
         sc_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
