@@ -32,8 +32,9 @@ static const sbw_cfg_var_t ingest_vars[] = {
     {"SBW_INGEST_GROUP_COMMIT_US", NULL, SBW_CFG_INT, "2000", 0, 1000000, 0,
      "how long a request waits for others to share its lake object (microseconds)"},
     {"SBW_INGEST_WRITERS", NULL, SBW_CFG_INT, "0", 0, 16, 0,
-     "lake writes running at once; 0 = auto: 1 for a local folder (fsyncs serialise in the "
-     "file system journal anyway), 4 for S3 (network latency)"},
+     "lake writes running at once; 0 = auto: 1 for a local folder (the next object is staged "
+     "while earlier ones are published; more cost CPU and did not raise throughput), 4 for S3 "
+     "(network latency)"},
     {"SBW_INGEST_MAX_BATCH_BYTES", NULL, SBW_CFG_INT, "8388608", 1024, 268435456, 0,
      "a lake object is written once it holds this many bytes"},
     {"SBW_INGEST_MAX_PENDING_BYTES", NULL, SBW_CFG_INT, "134217728", 65536, 4294967296, 0,
