@@ -74,7 +74,7 @@ peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # nginx: the anchor. worker_processes auto (one per core, Debian's default): sbw-ingest may use
 # every core too, so the anchor gets the same machine.
-nport=$(free_port)
+nport=$(free_port); pport=$(free_port); uport=$(free_port)
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<NGINX
 worker_processes auto;
@@ -88,6 +88,17 @@ http {
   server {
     listen 127.0.0.1:$nport;
     location = /clickstream { return 204; }
+  }
+  # A ceiling for "nginx in front, an event-loop collector behind it": the same nginx
+  # proxying to eventloop_floor over keep-alive connections.
+  upstream backend { server 127.0.0.1:$uport; keepalive 256; }
+  server {
+    listen 127.0.0.1:$pport;
+    location = /clickstream {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
   }
 }
 NGINX
@@ -140,6 +151,17 @@ eloop_run() { local p; p=$(free_port); measure_server "$p" "$work/eventloop_floo
 read -r en_rps _ < <(run_measured "$npid" "$nport" "$work/one.json")
 read -r e0_rps e0_p50 e0_p99 e0_bad e0_err e0_cpu < <(eloop_run 0)
 read -r e2_rps e2_p50 e2_p99 e2_bad e2_err e2_cpu < <(eloop_run "$l_us")
+# nginx proxying to the event loop on the same clock; CPU = nginx's + the backend's.
+proxy_run() { # tick_us -> "rps p50 p99 non2xx errors cpu_us_per_req"
+  local bpid c0 c1 r
+  "$work/eventloop_floor" 127.0.0.1 "$uport" "$(nproc)" "$1" > "$work/proxy-backend.log" 2>&1 &
+  bpid=$!; wait_port "$uport"
+  c0=$(awk -v a="$(cpu_s "$npid")" -v b="$(cpu_s "$bpid")" 'BEGIN { print a + b }')
+  r=$(run_wrk "$pport" "$work/one.json")
+  c1=$(awk -v a="$(cpu_s "$npid")" -v b="$(cpu_s "$bpid")" 'BEGIN { print a + b }')
+  kill "$bpid"; wait "$bpid" 2>/dev/null || true
+  awk -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN{print b - a}')" -v d="$DUR" '{ printf "%s %.1f\n", $0, c * 1e6 / ($1 * d) }' <<<"$r"; }
+read -r x2_rps x2_p50 x2_p99 x2_bad x2_err x2_cpu < <(proxy_run "$l_us")
 lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}'; }
 accepted() { curl -s "http://127.0.0.1:$iport/metrics" | awk '$1 == "sbw_ingest_events_accepted_total" { printf "%.0f\n", $2 }'; }
 # Objects, bytes and events of the (a) runs and of the (b) runs, summed over the rounds.
@@ -190,6 +212,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
     -v f2="$f2_rps" -v f2p50="$f2_p50" -v f2p99="$f2_p99" -v f2c="$f2_cpu" -v lus="$l_us" \
     -v e0="$e0_rps" -v e0p50="$e0_p50" -v e0p99="$e0_p99" -v e0c="$e0_cpu" \
     -v e2="$e2_rps" -v e2p50="$e2_p50" -v e2p99="$e2_p99" -v e2c="$e2_cpu" \
+    -v x2="$x2_rps" -v x2p50="$x2_p50" -v x2p99="$x2_p99" -v x2c="$x2_cpu" \
     -v cobj="$c_objs" -v cb="$c_bytes" -v cs="$c_secs" -v bobj="$b_obj" -v bline="$b_line" -v ceil="$ceil_eps" \
     -v aobj="$a_obj" -v lst="$l_stage" -v lpub="$l_pub" -v cst="$c_stage" -v cpub="$c_pub" \
     -v wsys="$w_sys" -v wsame="$w_same" -v wcross="$w_cross" \
@@ -201,6 +224,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
   row(sprintf("ceiling: CivetWeb + free %.1f ms commit", lus/1000), f2, f2, f2p50, f2p99, f2c, f2/fn)
   row("ceiling: event loop answering at once", e0, e0, e0p50, e0p99, e0c, e0/en)
   row(sprintf("ceiling: event loop + free %.1f ms commit", lus/1000), e2, e2, e2p50, e2p99, e2c, e2/en)
+  row("ceiling: nginx proxy -> that event loop", x2, x2, x2p50, x2p99, x2c, x2/en)
   row("sbw-ingest, 1 event/request", a, a, ap50, ap99, ac, a/n)
   row("sbw-ingest, 50 events/request", b, b*50, bp50, bp99, bc, b*50/bn)
   printf "\nratio (a) sbw req/s / nginx req/s       = %.2f  (target >= 0.5); rounds: %s\n", a/n, ra
@@ -212,7 +236,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
   printf "          (stage %.2f + publish %.2f ms; the clock runs are HTTP only, no work, no I/O);\n", lst, lpub
   printf "          (a)'"'"'s objects averaged %.0f kB\n", aobj/1e3
   printf "          an event loop (bench/eventloop_floor.c, no thread per connection): at once = %.2f x,\n", e0/en
-  printf "          on the %.1f ms clock = %.2f x\n", lus/1000, e2/en
+  printf "          on the %.1f ms clock = %.2f x; behind nginx as a reverse proxy = %.2f x\n", lus/1000, e2/en, x2/en
   printf "          lake folder: %.0f MB/s durable with %.1f MB objects (%d in %.1f s; stage %.1f ms, publish %.1f ms)\n", cb/cs/1e6, bobj/1e6, cobj, cs, cst, cpub
   printf "          = %.0f events/s of %d bytes = %.1f x nginx (measured just after: %.0f req/s);\n", ceil, bline, ceil/cn, cn
   printf "          (b) reaches %.0f%% of it\n", 100*b*50/ceil
@@ -226,10 +250,10 @@ function row(name, rps, eps, p50, p99, cpu, x) {
 }'
 mkdir -p "$ROOT/var/bench"
 out="$ROOT/var/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ).json"
-printf '{"nginx_rps":%s,"batch_round_nginx_rps":%s,"ratio_single":%s,"ratio_batch":%s,"rounds":%s,"ratios_single":[%s],"ratios_batch":[%s],"ceiling_nginx_rps":{"civetweb":%s,"eventloop":%s,"lake":%s},"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"wake_probe_us":{"syscall":%s,"round_trip_same_cpu":%s,"round_trip_cross_cpu":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
+printf '{"nginx_rps":%s,"batch_round_nginx_rps":%s,"ratio_single":%s,"ratio_batch":%s,"rounds":%s,"ratios_single":[%s],"ratios_batch":[%s],"ceiling_nginx_rps":{"civetweb":%s,"eventloop":%s,"lake":%s},"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"nginx_proxy_eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"wake_probe_us":{"syscall":%s,"round_trip_same_cpu":%s,"round_trip_cross_cpu":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
   "$n_rps" "$bn_rps" "$(awk -v a="$a_rps" -v n="$n_rps" 'BEGIN{printf "%.3f", a/n}')" "$(awk -v b="$b_rps" -v n="$bn_rps" 'BEGIN{printf "%.2f", b*50/n}')" \
   "$ROUNDS" "${ratios_a// /,}" "${ratios_b// /,}" "$fn_rps" "$en_rps" "$cn_rps" \
-  "$f0_rps" "$f1_rps" "$f2_rps" "$e0_rps" "$e2_rps" "$l_us" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
+  "$f0_rps" "$f1_rps" "$f2_rps" "$e0_rps" "$e2_rps" "$x2_rps" "$l_us" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
   "$(awk -v x="$n_p99" 'BEGIN{print x/1000}')" "$(awk -v x="$a_p99" 'BEGIN{print x/1000}')" \
   "$(awk -v x="$b_p99" 'BEGIN{print x/1000}')" "$w_sys" "$w_same" "$w_cross" "$rss" "$DUR" "$CONN" > "$out"
 echo "saved $out"
