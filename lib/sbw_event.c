@@ -822,7 +822,8 @@ static unsigned field_hash_of(const char *k, size_t n)
 
 static const field_t *const field_tables[3] = {top_fields, product_fields, element_fields};
 
-static int field_index(const field_t *fields, const char *k, size_t n);
+/* Index of member name k[0..n) in field table t (0 top, 1 product, 2 element), or -1. */
+static int field_index(int t, const char *k, size_t n);
 
 static inline uint64_t load8(const char *p)
 {
@@ -863,23 +864,23 @@ __attribute__((constructor)) static void field_hash_build(void)
             unsigned h = field_hash_of(field_tables[t][i].name, field_tables[t][i].len);
             field_hash[t][h] = field_hash[t][h] ? FIELD_HASH_SCAN : (unsigned char)(i + 1);
         }
-    top_page_url = field_index(top_fields, "pageUrl", 7);
-    top_page_url2 = field_index(top_fields, "page_url", 8);
-    top_referrer = field_index(top_fields, "referrer", 8);
-    top_product = field_index(top_fields, "product", 7);
-    top_element = field_index(top_fields, "element", 7);
-    top_event_id = field_index(top_fields, "eventId", 7);
-    top_event_id2 = field_index(top_fields, "event_id", 8);
+    top_page_url = field_index(0, "pageUrl", 7);
+    top_page_url2 = field_index(0, "page_url", 8);
+    top_referrer = field_index(0, "referrer", 8);
+    top_product = field_index(0, "product", 7);
+    top_element = field_index(0, "element", 7);
+    top_event_id = field_index(0, "eventId", 7);
+    top_event_id2 = field_index(0, "event_id", 8);
     for (int i = 0; top_fields[i].name; i++)
         if (top_fields[i].type == F_NAME)
             top_name_bits |= UINT32_C(1) << i;
 }
 
-static int field_index(const field_t *fields, const char *k, size_t n)
+static int field_index(int t, const char *k, size_t n)
 {
     if (n == 0)
         return -1;
-    int t = fields == top_fields ? 0 : fields == product_fields ? 1 : 2;
+    const field_t *fields = field_tables[t];
     unsigned char slot = field_hash[t][field_hash_of(k, n)];
     if (slot == 0)
         return -1;
@@ -906,10 +907,7 @@ static bool sc_object(scan_t *s, int depth, int level)
                     : level == LV_PRODUCT ? s->product
                     : level == LV_ELEMENT ? s->element
                                           : NULL;
-    uint32_t *have = slots ? &s->have[level - LV_TOP] : NULL;
-    const field_t *fields = level == LV_TOP       ? top_fields
-                            : level == LV_PRODUCT ? product_fields
-                                                  : element_fields;
+    int t = level - LV_TOP; /* the field table and have[] of this level, when slots */
     s->p++;
     sc_ws(s);
     if (s->p < s->end && *s->p == '}') {
@@ -928,7 +926,7 @@ static bool sc_object(scan_t *s, int depth, int level)
         sc_ws(s);
         size_t max = s->limits->max_string_bytes;
         int child = LV_NONE;
-        int i = slots ? field_index(fields, k.s, k.n) : -1;
+        int i = slots ? field_index(t, k.s, k.n) : -1;
         if (level == LV_TOP) {
             if (i >= 0 && (i == top_page_url || i == top_page_url2 || i == top_referrer))
                 max = s->limits->max_url_bytes;
@@ -943,11 +941,11 @@ static bool sc_object(scan_t *s, int depth, int level)
         }
         /* cJSON finds the first of duplicate members: a field's first value is scanned
          * straight into its slot (a copy afterwards stalled on the value's fresh stores). */
-        bool first = i >= 0 && !(*have >> i & 1);
+        bool first = i >= 0 && !(s->have[t] >> i & 1);
         if (!sc_value(s, depth + 1, max, child, first ? &slots[i] : &scratch))
             return false;
         if (first)
-            *have |= UINT32_C(1) << i;
+            s->have[t] |= UINT32_C(1) << i;
         sc_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
