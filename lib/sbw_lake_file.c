@@ -252,6 +252,13 @@ static int pwrite_all(int fd, const char *p, size_t n, off_t off)
     return 0;
 }
 
+/* Turns O_DIRECT off on fd: later writes go through the page cache. */
+static int clear_direct(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_DIRECT) != 0 ? -1 : 0;
+}
+
 /* Writes iov into fd (opened with O_DIRECT) through f's aligned buffer: the whole blocks
  * directly, the last partial block through the page cache. Returns 0, 1 when the file system
  * refused direct I/O before anything was written (the caller writes normally), or -1. */
@@ -283,8 +290,7 @@ static int write_direct(sbw_lake_file_t *f, int fd, const struct iovec *iov, int
     if (w < 0)
         return -1;
     /* A short direct write leaves the rest, like the tail, to the page cache. */
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_DIRECT) != 0)
+    if (clear_direct(fd) != 0)
         return -1;
     return pwrite_all(fd, f->abuf + w, total - (size_t)w, (off_t)w);
 }
@@ -352,8 +358,7 @@ int sbw_lake_file_stage(sbw_lake_file_t *f, const char *key, const struct iovec 
         wrc = write_direct(f, fd, iov, iovcnt, total);
         if (wrc == 1) { /* refused before writing: plain writes from now on */
             f->direct = 0;
-            int fl = fcntl(fd, F_GETFL);
-            if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_DIRECT) != 0)
+            if (clear_direct(fd) != 0)
                 wrc = -1;
         }
     }
