@@ -493,12 +493,13 @@ int sbw_lake_publish(sbw_lake_t *lake, sbw_lake_staged_t **v, int *rcs, char **e
                      size_t errlen, size_t n)
 {
     int failed = 0;
-    /* File: the temp files, 64 at a time (one folder sync per folder and group). S3: stored
+    /* File: the temp files, GROUP at a time (one folder sync per folder and group). S3: stored
      * when staged, nothing left to do. */
-    for (size_t at = 0; at < n; at += 64) {
-        size_t k = n - at < 64 ? n - at : 64;
+    enum { GROUP = 64 };
+    for (size_t at = 0; at < n; at += GROUP) {
+        size_t k = n - at < GROUP ? n - at : GROUP;
         if (lake->kind == SBW_LAKE_FILE) {
-            sbw_lake_file_staged_t *files[64];
+            sbw_lake_file_staged_t *files[GROUP];
             for (size_t i = 0; i < k; i++)
                 files[i] = v[at + i]->file;
             failed += sbw_lake_file_publish(lake->file, files, rcs + at, errs + at, errlen, k);
