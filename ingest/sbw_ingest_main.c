@@ -59,21 +59,25 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* CLOCK_MONOTONIC in seconds, the clock of sbw_commit_item_t.stage_started. */
+static double mono_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* The committer's stage: one object written durably where readers do not see it yet. */
 static int lake_stage(void *ud, int slot, const char *key, const struct iovec *iov, int iovcnt,
                       void **staged, char *err, size_t errlen)
 {
     app_t *app = ud;
     sbw_lake_staged_t *st = NULL;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = mono_seconds();
     int rc = sbw_lake_stage(app->writers[slot], key, iov, iovcnt, &st, err, errlen);
     if (rc != 0) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        sbw_metrics_write(&app->metrics, mono_seconds() - t0, 0);
         SBW_ERROR(key, "lake write failed: %s", err);
-        sbw_metrics_write(&app->metrics,
-                          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-                          0);
         return -1;
     }
     *staged = st;
@@ -92,9 +96,7 @@ static void lake_publish(void *ud, sbw_commit_item_t *items, size_t n)
         errs[i] = items[i].err;
     }
     sbw_lake_publish(app->publisher, staged, rcs, errs, items[0].errlen, n);
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    double now = mono_seconds();
     for (size_t i = 0; i < n; i++) {
         items[i].rc = rcs[i] == 0 ? 0 : -1;
         sbw_metrics_write(&app->metrics, now - items[i].stage_started, items[i].rc == 0);
