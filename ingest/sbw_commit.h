@@ -8,7 +8,7 @@
  * stages it: the object is written durably where readers do not see it (a synced temp file).
  * A publisher thread then makes every staged object visible and durable in one step (renames,
  * one folder sync) and wakes their requests. Staging the next batch overlaps publishing the
- * previous ones, so a file lake needs about one journal commit per object instead of two.
+ * previous ones, so a file lake needs about one folder sync per round instead of one per object.
  * The requests' bytes are written in place (no copy into the batch): a request's lines must
  * stay valid until its submit returns, which they do because submit waits. Thread-safe. */
 #ifndef SBW_COMMIT_H
