@@ -63,12 +63,20 @@ run_wrk() { # port body_file -> "rps p50 p99 non2xx errors"
     | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
              printf "%.1f %d %d %d %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50_us"], v["p99_us"], v["non2xx"], v["errors"] }'
 }
-# CPU seconds (user + system) used so far by a process and its children (nginx's workers).
-cpu_s() { local t=0 c; for c in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat"))); done
-          awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'; }
-# run_wrk with the server's CPU time per request appended (microseconds).
-run_measured() { # pid port body_file -> "rps p50 p99 non2xx errors cpu_us_per_req"
-  local c0 c1 r; c0=$(cpu_s "$1"); r=$(run_wrk "$2" "$3"); c1=$(cpu_s "$1")
+# CPU seconds (user + system) used so far by processes and their children (nginx's workers).
+cpu_s() { # pid...
+  local t=0 p c
+  for p in "$@"; do
+    for c in "$p" $(pgrep -P "$p" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat"))); done
+  done
+  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'; }
+# run_wrk with the servers' CPU time per request appended (microseconds).
+run_measured() { # "pid..." port body_file -> "rps p50 p99 non2xx errors cpu_us_per_req"
+  local c0 c1 r
+  # shellcheck disable=SC2086
+  c0=$(cpu_s $1); r=$(run_wrk "$2" "$3")
+  # shellcheck disable=SC2086
+  c1=$(cpu_s $1)
   awk -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN{print b - a}')" -v d="$DUR" '{ printf "%s %.1f\n", $0, c * 1e6 / ($1 * d) }' <<<"$r"; }
 peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
@@ -152,15 +160,13 @@ read -r en_rps _ < <(run_measured "$npid" "$nport" "$work/one.json")
 read -r e0_rps e0_p50 e0_p99 e0_bad e0_err e0_cpu < <(eloop_run 0)
 read -r e2_rps e2_p50 e2_p99 e2_bad e2_err e2_cpu < <(eloop_run "$l_us")
 # nginx proxying to the event loop on the same clock; CPU = nginx's + the backend's.
-proxy_run() { # tick_us -> "rps p50 p99 non2xx errors cpu_us_per_req"
-  local bpid c0 c1 r
+proxy_run() { # tick_us -> the run_measured line
+  local bpid r
   "$work/eventloop_floor" 127.0.0.1 "$uport" "$(nproc)" "$1" > "$work/proxy-backend.log" 2>&1 &
   bpid=$!; wait_port "$uport"
-  c0=$(awk -v a="$(cpu_s "$npid")" -v b="$(cpu_s "$bpid")" 'BEGIN { print a + b }')
-  r=$(run_wrk "$pport" "$work/one.json")
-  c1=$(awk -v a="$(cpu_s "$npid")" -v b="$(cpu_s "$bpid")" 'BEGIN { print a + b }')
+  r=$(run_measured "$npid $bpid" "$pport" "$work/one.json")
   kill "$bpid"; wait "$bpid" 2>/dev/null || true
-  awk -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN{print b - a}')" -v d="$DUR" '{ printf "%s %.1f\n", $0, c * 1e6 / ($1 * d) }' <<<"$r"; }
+  echo "$r"; }
 read -r x2_rps x2_p50 x2_p99 x2_bad x2_err x2_cpu < <(proxy_run "$l_us")
 lake_stat() { find "$lakedir/lake" -type f -name 'event-*.json' -printf '%s\n' 2>/dev/null | awk '{n++; b+=$1} END {printf "%d %.0f\n", n, b}'; }
 accepted() { curl -s "http://127.0.0.1:$iport/metrics" | awk '$1 == "sbw_ingest_events_accepted_total" { printf "%.0f\n", $2 }'; }
