@@ -18,10 +18,9 @@ done
 work=$(mktemp -d /tmp/sbw-bench-handler.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-one='{"eventName":"product_view","pageUrl":"https://shop.example/product/ban-phim-aula-m75-tm","referrer":null,"userId":null,"userLoginState":"anonymous","clientId":"7d3f2a10-1111-4222-8333-444455556666","sessionId":"0c1a2b3c-1111-4222-8333-444455556666","isFirstVisit":false,"product":{"id":"prod_aula_m75_tm","name":"Ban phim AULA M75 TM","category":"keyboard","brand":"AULA","price":1990000,"discountPrice":1790000,"urlPath":"/product/ban-phim-aula-m75-tm"}}'
-printf '%s' "$one" > "$work/one.json"
-{ printf '['; for i in $(seq 1 50); do [ "$i" -gt 1 ] && printf ','; printf '%s' "$one"; done; printf ']'; } > "$work/batch.json"
-chrome='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+# shellcheck source=bench/ingest_bodies.bash
+. "$ROOT/bench/ingest_bodies.bash"
+write_ingest_bodies "$work"
 
 # shellcheck disable=SC2046
 cc -O2 -std=c11 -I"$ROOT/ingest" -I"$ROOT/lib" -o "$work/ingest_handler" "$ROOT/bench/ingest_handler.c" \
@@ -32,7 +31,7 @@ printf '%-34s %7s %12s %12s %14s %10s\n' "body, User-Agent" events "cJSON us" "s
 results=()
 for body in one batch; do
   for ua in chrome wrk; do
-    if [ "$ua" = chrome ]; then agent=$chrome; else agent='Mozilla/5.0 (bench)'; fi
+    if [ "$ua" = chrome ]; then agent=$INGEST_BENCH_UA; else agent='Mozilla/5.0 (bench)'; fi
     iters=$N; [ "$body" = batch ] && iters=$((N / 20 > 0 ? N / 20 : 1))
     line=$("$work/ingest_handler" "$work/$body.json" "$iters" "$agent")
     read -r ev _ cj fast tree ratio < <(tr '=' ' ' <<<"$line" | awk '{print $2, $4, $6, $8, $10, $12}')

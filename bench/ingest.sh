@@ -53,13 +53,13 @@ trap cleanup EXIT
 free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
-# Bodies: one original-storefront event, and an array of 50.
-one='{"eventName":"product_view","pageUrl":"https://shop.example/product/ban-phim-aula-m75-tm","referrer":null,"userId":null,"userLoginState":"anonymous","clientId":"7d3f2a10-1111-4222-8333-444455556666","sessionId":"0c1a2b3c-1111-4222-8333-444455556666","isFirstVisit":false,"product":{"id":"prod_aula_m75_tm","name":"Ban phim AULA M75 TM","category":"keyboard","brand":"AULA","price":1990000,"discountPrice":1790000,"urlPath":"/product/ban-phim-aula-m75-tm"}}'
-printf '%s' "$one" > "$work/one.json"
-{ printf '['; for i in $(seq 1 50); do [ "$i" -gt 1 ] && printf ','; printf '%s' "$one"; done; printf ']'; } > "$work/batch.json"
+# Bodies: one original-storefront event, and an array of 50 (shared with handler.sh).
+# shellcheck source=bench/ingest_bodies.bash
+. "$ROOT/bench/ingest_bodies.bash"
+write_ingest_bodies "$work"
 
 run_wrk() { # port body_file -> "rps p50 p99 non2xx errors"
-  BODY_FILE=$2 wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s "$ROOT/bench/post.lua" "http://127.0.0.1:$1" \
+  BODY_FILE=$2 USER_AGENT=$INGEST_BENCH_UA wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s "$ROOT/bench/post.lua" "http://127.0.0.1:$1" \
     | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
              printf "%.1f %d %d %d %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50_us"], v["p99_us"], v["non2xx"], v["errors"] }'
 }

@@ -6,8 +6,8 @@ wrk.method = "POST"
 wrk.path = "/clickstream"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
--- A real desktop browser's User-Agent: sbw-ingest stores it and checks it for bot markers.
-wrk.headers["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+-- The User-Agent from env USER_AGENT (ingest.sh passes bench/ingest_bodies.bash's real browser's).
+wrk.headers["User-Agent"] = assert(os.getenv("USER_AGENT"), "USER_AGENT is not set")
 
 function done(summary, latency, requests)
   io.write(string.format("RESULT requests=%d duration_us=%d errors=%d non2xx=%d p50_us=%d p99_us=%d\n",
