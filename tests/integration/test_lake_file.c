@@ -336,7 +336,6 @@ END_TEST
 
 #define RACE_OBJECTS 500
 
-/* Deterministic content of object i: "BEGIN i " + filler + " END\n", 40..4040 bytes. */
 static void get_eq(sbw_lake_t *lake, const char *key, const char *want)
 {
     char *data = NULL, err[512];
@@ -490,6 +489,7 @@ START_TEST(big_objects_page_cache)
 }
 END_TEST
 
+/* Deterministic content of object i: "BEGIN i " + filler + " END\n", 40..4040 bytes. */
 static size_t race_size(int i)
 {
     return 40 + (size_t)((i * 7919) % 4000);
