@@ -29,7 +29,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+# shellcheck source=scripts/free_port.bash
+. "$ROOT/scripts/free_port.bash"
 wait_url() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "$1 never answered" >&2; exit 1; }
 
 echo "== building a warehouse of $EVENTS events"
@@ -37,7 +38,7 @@ echo "== building a warehouse of $EVENTS events"
 # shellcheck disable=SC1091
 . "$work/pg/env"
 
-sport=$(free_port)
+free_port sport
 SBW_SERVER_LISTEN=127.0.0.1:$sport SBW_SERVER_THREADS=16 SBW_SERVER_PG_POOL=4 SBW_LOG_LEVEL=warn \
   DW_PG_HOST=127.0.0.1 DW_PG_PORT=$SBW_PG_PORT DW_PG_USER=sbw_server \
   DW_PG_PASSWORD=$SBW_PG_SERVER_PASSWORD DW_PG_DATABASE=clickstream_dw \
@@ -50,7 +51,7 @@ mkdir -p "$work/www/api/v1"
 chmod 755 "$work" "$work/www" "$work/www/api" "$work/www/api/v1"  # nginx workers run as nobody
 curl -sf "http://127.0.0.1:$sport$path" > "$work/www/api/v1/kpis"
 chmod 644 "$work/www/api/v1/kpis"
-nport=$(free_port)
+free_port nport
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<NGINX
 worker_processes 1;

@@ -26,7 +26,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+# shellcheck source=scripts/free_port.bash
+. "$ROOT/scripts/free_port.bash"
 
 if [ -z "$CLUSTER" ]; then
   echo "== building a warehouse of $EVENTS events"
@@ -40,7 +41,7 @@ fi
 . "$state/env"
 events=$(PGPASSWORD=$SBW_PG_SERVER_PASSWORD psql -X -At -h 127.0.0.1 -p "$SBW_PG_PORT" -U sbw_server \
   -d clickstream_dw -c "SELECT total_events FROM analytics.refresh_state")
-port=$(free_port)
+free_port port
 SBW_SERVER_LISTEN=127.0.0.1:$port SBW_LOG_LEVEL=warn DW_PG_HOST=127.0.0.1 DW_PG_PORT=$SBW_PG_PORT \
   DW_PG_USER=sbw_server DW_PG_PASSWORD=$SBW_PG_SERVER_PASSWORD DW_PG_DATABASE=clickstream_dw \
   "$BUILD/server/sbw-server" 2>"$work/server.log" &

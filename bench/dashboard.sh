@@ -31,15 +31,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-taken=" "
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); case "$taken" in *" $p "*) continue ;; esac; (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { taken="$taken$p "; echo "$p"; return; }; done; }
+# shellcheck source=scripts/free_port.bash
+. "$ROOT/scripts/free_port.bash"
 
 echo "== building a warehouse of $EVENTS events (bench/refresh.sh)"
 "$ROOT/bench/refresh.sh" --sizes "$EVENTS" --batch 1000 --keep "$work/var/db" | grep -E '^ ' || true
 # shellcheck disable=SC1091
 SBW_PG_PORT=$(. "$work/var/db/env"; echo "$SBW_PG_PORT")
-export SBW_PG_PORT SBW_INGEST_PORT=$(free_port) SBW_SERVER_PORT=$(free_port) \
-  SBW_DASHBOARD_PORT=$(free_port) SBW_SHINY_PORT=$(free_port)
+free_port SBW_INGEST_PORT; free_port SBW_SERVER_PORT; free_port SBW_DASHBOARD_PORT
+free_port SBW_SHINY_PORT
+export SBW_PG_PORT SBW_INGEST_PORT SBW_SERVER_PORT SBW_DASHBOARD_PORT SBW_SHINY_PORT
 echo "== starting the stack on it"
 "$ROOT/scripts/stack" up | sed 's/^/   /'
 api=http://127.0.0.1:$SBW_SERVER_PORT
@@ -55,7 +56,7 @@ curl -sf "$api/api/v1/kpis?compare=previous_period" | node -e '
   console.log(`<!doctype html><html><head><meta charset="utf-8"><title>kpis</title></head><body>${cards.join("")}</body></html>`);
 ' > "$work/www/index.html"
 chmod 644 "$work/www/index.html"
-aport=$(free_port)
+free_port aport
 cat > "$work/nginx/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;

@@ -50,7 +50,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
             rm -rf "$work" "$lakedir"; date +%s > "$last"; }
 trap cleanup EXIT
 
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+# shellcheck source=scripts/free_port.bash
+. "$ROOT/scripts/free_port.bash"
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 # Bodies: one original-storefront event, and an array of 50 (shared with handler.sh).
@@ -82,7 +83,7 @@ peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # nginx: the anchor. worker_processes auto (one per core, Debian's default): sbw-ingest may use
 # every core too, so the anchor gets the same machine.
-nport=$(free_port); pport=$(free_port); uport=$(free_port)
+free_port nport; free_port pport; free_port uport
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<NGINX
 worker_processes auto;
@@ -124,7 +125,7 @@ pids+=($npid)
 wait_port "$nport"
 
 # sbw-ingest with the local-folder lake, durable acknowledgements (fsync) on.
-iport=$(free_port)
+free_port iport
 SBW_INGEST_LISTEN=127.0.0.1:$iport SBW_LAKE=file://$lakedir/lake SBW_LOG_LEVEL=warn SBW_INGEST_THREADS=$((CONN + 16)) \
   "$BUILD/ingest/sbw-ingest" > "$work/ingest.log" 2>&1 &
 ipid=$!
@@ -142,7 +143,7 @@ measure_server() { # port command... -> the run_measured line
   pid=$!; wait_port "$port"
   r=$(run_measured "$pid" "$port" "$work/one.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
   echo "$r"; }
-floor_run() { local p; p=$(free_port); measure_server "$p" "$work/ingest_floor" "127.0.0.1:$p" $((CONN + 16)) "$1"; }
+floor_run() { local p; free_port p; measure_server "$p" "$work/ingest_floor" "127.0.0.1:$p" $((CONN + 16)) "$1"; }
 # The durable latency of one object the size the single-event run writes (~55 requests of
 # ~730 bytes = 40 kB), alone, through our writer: stage (create, write, fsync) + publish
 # (rename, folder fsync).
@@ -155,7 +156,7 @@ read -r f1_rps f1_p50 f1_p99 f1_bad f1_err f1_cpu < <(floor_run 1000)
 read -r f2_rps f2_p50 f2_p99 f2_bad f2_err f2_cpu < <(floor_run "$l_us")
 # The same two without a thread per connection: an epoll loop per core (bench only; it
 # understands just wrk's requests), to show what the server model itself costs.
-eloop_run() { local p; p=$(free_port); measure_server "$p" "$work/eventloop_floor" 127.0.0.1 "$p" "$(nproc)" "$1"; }
+eloop_run() { local p; free_port p; measure_server "$p" "$work/eventloop_floor" 127.0.0.1 "$p" "$(nproc)" "$1"; }
 read -r en_rps _ < <(run_measured "$npid" "$nport" "$work/one.json")
 read -r e0_rps e0_p50 e0_p99 e0_bad e0_err e0_cpu < <(eloop_run 0)
 read -r e2_rps e2_p50 e2_p99 e2_bad e2_err e2_cpu < <(eloop_run "$l_us")

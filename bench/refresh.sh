@@ -35,7 +35,8 @@ trap cleanup EXIT
 . "$state/env"
 admin() { PGPASSWORD=$SBW_PG_ADMIN_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SBW_PG_PORT" -U sbw_admin -d clickstream_dw "$@"; }
 owner() { PGPASSWORD=$SBW_PG_OWNER_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SBW_PG_PORT" -U sbw_owner -d clickstream_dw "$@"; }
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 20000 )); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+# shellcheck source=scripts/free_port.bash
+. "$ROOT/scripts/free_port.bash"
 now_s() { date +%s.%N; }
 
 # Events first..first+n-1 of a synthetic shop; t0 = the end of the 30 days they cover
@@ -79,7 +80,7 @@ for n in ${SIZES//,/ }; do
   gen_events 0 "$n" "$t0" $((30 * 86400))
   admin -c "VACUUM ANALYZE public.clickstream_events" >/dev/null
   echo "   loaded in $(echo "$(now_s) - $s" | bc) s"
-  port=$(free_port)
+  free_port port
   s=$(now_s)
   SBW_SERVER_LISTEN=127.0.0.1:$port SBW_REFRESH_TOKEN=bench DW_PG_HOST=127.0.0.1 DW_PG_PORT=$SBW_PG_PORT \
     DW_PG_USER=sbw_server DW_PG_PASSWORD=$SBW_PG_SERVER_PASSWORD DW_PG_DATABASE=clickstream_dw \

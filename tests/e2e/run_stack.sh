@@ -10,19 +10,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 work=$(mktemp -d /tmp/sbw-e2e.XXXXXX)
 chmod 755 "$work"
 
-taken=" "
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 20000 ))
-    case "$taken" in *" $p "*) continue ;; esac
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    taken="$taken$p "; echo "$p"; return
-  done
-}
+# shellcheck source=scripts/free_port.bash
+. "$root/scripts/free_port.bash"
 export SBW_VAR_DIR=$work/var SBW_BUILD_DIR=$build SBW_SKIP_BUILD=1
-SBW_PG_PORT=$(free_port); SBW_INGEST_PORT=$(free_port); SBW_SERVER_PORT=$(free_port)
-SBW_DASHBOARD_PORT=$(free_port); SBW_SHINY_PORT=$(free_port)
+free_port SBW_PG_PORT; free_port SBW_INGEST_PORT; free_port SBW_SERVER_PORT
+free_port SBW_DASHBOARD_PORT; free_port SBW_SHINY_PORT
 export SBW_PG_PORT SBW_INGEST_PORT SBW_SERVER_PORT SBW_DASHBOARD_PORT SBW_SHINY_PORT
 export SBW_DASHBOARD_POLL_S=2   # the dashboard notices a new data generation quickly
 
