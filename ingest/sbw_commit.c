@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ struct sbw_committer {
     pthread_cond_t queue_cv;
     int stopping;
     pthread_t publisher;
+    int realtime; /* see sbw_committer_realtime; set before any submit, then read-only */
 };
 
 static double now_seconds(void)
@@ -199,7 +201,18 @@ sbw_committer_t *sbw_committer_new(const sbw_commit_opts_t *opts, sbw_commit_sta
         free(c);
         return NULL;
     }
+    if (c->opts.rt_priority > 0) {
+        /* The publisher is raised once, here; a stage is raised while it runs (lead). */
+        struct sched_param sp = {.sched_priority = c->opts.rt_priority};
+        int rc = pthread_setschedparam(c->publisher, SCHED_FIFO, &sp);
+        c->realtime = rc == 0 ? 1 : -rc;
+    }
     return c;
+}
+
+int sbw_committer_realtime(sbw_committer_t *c)
+{
+    return c->realtime;
 }
 
 void sbw_committer_free(sbw_committer_t *c)
@@ -255,7 +268,18 @@ static void lead(sbw_committer_t *c, batch_t *b)
     uuid_unparse_lower(u, us);
     sbw_lake_key_for(b->received_ms, us, b->key, sizeof b->key);
     b->started = now_seconds();
+    /* The stage runs in this request thread: at real-time priority while it lasts, so that
+     * on busy CPUs each step of the write (and the wake-up after each flush) is not queued
+     * behind the other request threads. Restored before the thread serves requests again. */
+    int policy = SCHED_OTHER;
+    struct sched_param saved = {0};
+    int raised = c->realtime == 1 && pthread_getschedparam(pthread_self(), &policy, &saved) == 0 &&
+                 pthread_setschedparam(pthread_self(), SCHED_FIFO,
+                                       &(struct sched_param){.sched_priority =
+                                                                 c->opts.rt_priority}) == 0;
     int rc = c->stage(c->ud, slot, b->key, b->iov, b->n_iov, &b->staged, b->err, sizeof b->err);
+    if (raised)
+        pthread_setschedparam(pthread_self(), policy, &saved);
 
     pthread_mutex_lock(&c->mu);
     c->busy &= ~(1u << slot);

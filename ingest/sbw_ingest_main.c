@@ -392,8 +392,13 @@ static int handle_metrics(struct mg_connection *conn, void *cbdata)
                           "# HELP sbw_ingest_requests_grouped_total Requests that shared a lake "
                           "object with an earlier one (group commit).\n"
                           "# TYPE sbw_ingest_requests_grouped_total counter\n"
-                          "sbw_ingest_requests_grouped_total %llu\n",
-                          (unsigned long long)st.requests_grouped);
+                          "sbw_ingest_requests_grouped_total %llu\n"
+                          "# HELP sbw_ingest_commit_realtime 1 when lake writes run at real-time "
+                          "priority (SBW_INGEST_RT_PRIORITY granted), else 0.\n"
+                          "# TYPE sbw_ingest_commit_realtime gauge\n"
+                          "sbw_ingest_commit_realtime %d\n",
+                          (unsigned long long)st.requests_grouped,
+                          sbw_committer_realtime(app->committer) == 1);
     if (n >= sizeof buf)
         n = sizeof buf - 1;
     send_response(conn, app, 200, "text/plain; version=0.0.4", buf, n, NULL, NULL);
@@ -536,12 +541,23 @@ int main(int argc, char **argv)
         .max_batch_bytes = (size_t)sbw_cfg_int(cfg, "SBW_INGEST_MAX_BATCH_BYTES"),
         .max_pending_bytes = (size_t)sbw_cfg_int(cfg, "SBW_INGEST_MAX_PENDING_BYTES"),
         .max_writers = app.n_writers,
+        .rt_priority = (int)sbw_cfg_int(cfg, "SBW_INGEST_RT_PRIORITY"),
     };
     app.committer = sbw_committer_new(&copts, lake_stage, lake_publish, &app);
     if (!app.committer) {
         fprintf(stderr, "sbw-ingest: out of memory\n");
         return 2;
     }
+    int rt = sbw_committer_realtime(app.committer);
+    if (rt == 1)
+        SBW_INFO(NULL, "lake writes run at real-time priority %d (SCHED_FIFO)",
+                 copts.rt_priority);
+    else if (rt < 0)
+        SBW_INFO(NULL,
+                 "real-time priority for lake writes refused (%s): they run at normal "
+                 "priority; allow it with LimitRTPRIO=%d (systemd) or CAP_SYS_NICE, or set "
+                 "SBW_INGEST_RT_PRIORITY=0",
+                 strerror(-rt), copts.rt_priority);
 
     char web_root[PATH_MAX + 32];
     const char *wr = sbw_cfg_str(cfg, "SBW_INGEST_WEB_ROOT");

@@ -35,6 +35,10 @@ static const sbw_cfg_var_t ingest_vars[] = {
      "lake writes running at once; 0 = auto: 1 for a local folder (the next object is staged "
      "while earlier ones are published; more cost CPU and did not raise throughput), 4 for S3 "
      "(network latency)"},
+    {"SBW_INGEST_RT_PRIORITY", NULL, SBW_CFG_INT, "1", 0, 99, 0,
+     "real-time (SCHED_FIFO) priority of the lake writes, so busy request threads do not "
+     "delay them; 0 = off. Needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO this high (systemd: "
+     "LimitRTPRIO=1); if refused, the writes run at normal priority (logged)"},
     {"SBW_INGEST_MAX_BATCH_BYTES", NULL, SBW_CFG_INT, "8388608", 1024, 268435456, 0,
      "a lake object is written once it holds this many bytes"},
     {"SBW_INGEST_MAX_PENDING_BYTES", NULL, SBW_CFG_INT, "134217728", 65536, 4294967296, 0,

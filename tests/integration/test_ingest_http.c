@@ -343,6 +343,10 @@ START_TEST(bad_requests_get_precise_errors_and_store_nothing)
     ck_assert_ptr_nonnull(strstr(r.body, "sbw_ingest_requests_total{code=\"405\"} 2\n"));
     ck_assert_ptr_nonnull(strstr(r.body, "sbw_ingest_events_accepted_total 0\n"));
     ck_assert_ptr_nonnull(strstr(r.body, "sbw_ingest_objects_written_total 0\n"));
+    /* SBW_INGEST_RT_PRIORITY is 1 by default: granted wherever this process could do it. */
+    ck_assert_ptr_nonnull(strstr(r.body, sbw_test_realtime_allowed()
+                                             ? "sbw_ingest_commit_realtime 1\n"
+                                             : "sbw_ingest_commit_realtime 0\n"));
     sbw_test_resp_free(&r);
     server_stop(&s);
 }

@@ -5,6 +5,8 @@
 #include <check.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +114,26 @@ char *sbw_test_pg_admin_conninfo(void)
     char *s = sbw_test_read_file(path, NULL);
     s[strcspn(s, "\r\n")] = '\0';
     return s;
+}
+
+static void *idle_thread(void *arg)
+{
+    return arg;
+}
+
+int sbw_test_realtime_allowed(void)
+{
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&a, SCHED_FIFO);
+    pthread_attr_setschedparam(&a, &(struct sched_param){.sched_priority = 1});
+    pthread_t th;
+    int rc = pthread_create(&th, &a, idle_thread, NULL);
+    pthread_attr_destroy(&a);
+    if (rc == 0)
+        pthread_join(th, NULL);
+    return rc == 0;
 }
 
 int sbw_test_free_port(void)

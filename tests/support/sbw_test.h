@@ -43,6 +43,10 @@ char *sbw_test_pg_scratch_db(const char *prefix);
 /* Drops a database made by sbw_test_pg_scratch_db (terminating its connections). */
 void sbw_test_pg_drop_db(const char *dbname);
 
+/* 1 when this process may run a thread SCHED_FIFO at priority 1 (root, CAP_SYS_NICE or
+ * RLIMIT_RTPRIO), found by trying it on a short-lived thread; else 0. */
+int sbw_test_realtime_allowed(void);
+
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
 int sbw_test_free_port(void);
 

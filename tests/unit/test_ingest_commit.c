@@ -1,9 +1,15 @@
 /* Unit tests of the collector's group commit (sbw_commit), metrics rendering and gzip bodies. */
 #include <check.h>
+#include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sbw_commit.h"
@@ -25,6 +31,8 @@ typedef struct {
     int rounds;       /* publish calls */
     int entered;      /* publish calls begun (before the gate) */
     int gate_closed;  /* publish waits while set (under mu, signalled on gate_cv) */
+    int stage_policy, stage_priority; /* the scheduling of the thread of the last stage */
+    int publish_policy;               /* ... and of the publisher's last round */
     pthread_cond_t gate_cv;
     char keys[64][96];
     char *data[64];
@@ -56,8 +64,13 @@ static int store_stage(void *ud, int slot, const char *key, const struct iovec *
         at += iov[i].iov_len;
     }
     st->data[at] = '\0';
+    int policy;
+    struct sched_param sp;
+    pthread_getschedparam(pthread_self(), &policy, &sp);
     pthread_mutex_lock(&s->mu);
     s->staged_now++;
+    s->stage_policy = policy;
+    s->stage_priority = sp.sched_priority;
     pthread_mutex_unlock(&s->mu);
     *staged = st;
     return 0;
@@ -66,7 +79,11 @@ static int store_stage(void *ud, int slot, const char *key, const struct iovec *
 static void store_publish(void *ud, sbw_commit_item_t *items, size_t n)
 {
     store_t *s = ud;
+    int policy;
+    struct sched_param sp;
+    pthread_getschedparam(pthread_self(), &policy, &sp);
     pthread_mutex_lock(&s->mu);
+    s->publish_policy = policy;
     s->entered++;
     while (s->gate_closed)
         pthread_cond_wait(&s->gate_cv, &s->mu);
@@ -386,6 +403,93 @@ START_TEST(gzip_bomb_costs_at_most_the_limit)
 }
 END_TEST
 
+/* One request through a committer asking for real-time priority 3: the stage and the
+ * publisher run SCHED_FIFO when the process may, and the request thread gets its normal
+ * scheduling back either way. Returns sbw_committer_realtime. */
+static int one_request_at_realtime(store_t *s)
+{
+    sbw_commit_opts_t o = {.max_batch_bytes = 1 << 20, .max_pending_bytes = 1 << 20,
+                           .rt_priority = 3};
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, s);
+    char err[256];
+    ck_assert_int_eq(sbw_committer_submit(c, big_line, 64, 0, NULL, 0, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(s->puts, 1);
+    ck_assert_str_eq(s->data[0], big_line);
+    int policy;
+    struct sched_param sp;
+    ck_assert_int_eq(pthread_getschedparam(pthread_self(), &policy, &sp), 0);
+    ck_assert_int_eq(policy, SCHED_OTHER);
+    ck_assert_int_eq(sp.sched_priority, 0);
+    int rt = sbw_committer_realtime(c);
+    sbw_committer_free(c);
+    return rt;
+}
+
+START_TEST(lake_path_runs_at_realtime_priority_when_allowed)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    int allowed = sbw_test_realtime_allowed();
+    int rt = one_request_at_realtime(&s);
+    /* CI runs as root, where the first branch is the one checked. */
+    if (allowed) {
+        ck_assert_int_eq(rt, 1);
+        ck_assert_int_eq(s.stage_policy, SCHED_FIFO);
+        ck_assert_int_eq(s.stage_priority, 3);
+        ck_assert_int_eq(s.publish_policy, SCHED_FIFO);
+    } else {
+        ck_assert_int_eq(rt, -EPERM);
+        ck_assert_int_eq(s.stage_policy, SCHED_OTHER);
+        ck_assert_int_eq(s.publish_policy, SCHED_OTHER);
+    }
+    store_free(&s);
+}
+END_TEST
+
+START_TEST(realtime_off_keeps_normal_scheduling)
+{
+    store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    sbw_commit_opts_t o = {.max_batch_bytes = 1 << 20, .max_pending_bytes = 1 << 20};
+    sbw_committer_t *c = sbw_committer_new(&o, store_stage, store_publish, &s);
+    char err[256];
+    ck_assert_int_eq(sbw_committer_submit(c, big_line, 64, 0, NULL, 0, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(sbw_committer_realtime(c), 0);
+    ck_assert_int_eq(s.stage_policy, SCHED_OTHER);
+    ck_assert_int_eq(s.publish_policy, SCHED_OTHER);
+    sbw_committer_free(c);
+    store_free(&s);
+}
+END_TEST
+
+/* Without the privilege (CAP_SYS_NICE dropped, RLIMIT_RTPRIO 0) the committer says so and
+ * still commits at normal priority. In a child process, so the privilege is lost only there. */
+START_TEST(refused_realtime_still_commits)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct d[2];
+        if (syscall(SYS_capget, &h, d) != 0)
+            _exit(10);
+        d[CAP_SYS_NICE / 32].effective &= ~(1u << (CAP_SYS_NICE % 32));
+        if (syscall(SYS_capset, &h, d) != 0)
+            _exit(11);
+        struct rlimit no_rt = {0, 0};
+        if (setrlimit(RLIMIT_RTPRIO, &no_rt) != 0 || sbw_test_realtime_allowed())
+            _exit(12);
+        store_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+        int rt = one_request_at_realtime(&s);
+        int ok = rt == -EPERM && s.stage_policy == SCHED_OTHER && s.publish_policy == SCHED_OTHER;
+        store_free(&s);
+        _exit(ok ? 0 : 13);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ingest_commit");
@@ -397,6 +501,9 @@ static Suite *suite(void)
     tcase_add_test(k, failed_publish_fails_every_request_of_the_batch);
     tcase_add_test(k, batches_staged_meanwhile_are_published_together);
     tcase_add_test(k, overload_is_refused_not_queued);
+    tcase_add_test(k, lake_path_runs_at_realtime_priority_when_allowed);
+    tcase_add_test(k, realtime_off_keeps_normal_scheduling);
+    tcase_add_test(k, refused_realtime_still_commits);
     suite_add_tcase(s, k);
     TCase *m = tcase_create("metrics");
     tcase_add_test(m, metrics_render_prometheus_text);
