@@ -206,6 +206,9 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 rss=$(peak_rss_mb "$ipid")
 objects=$(find "$lakedir/lake" -type f -name 'event-*.json' | wc -l)
 lines=$(accepted)
+# Whether the lake writes ran at real-time priority (SBW_INGEST_RT_PRIORITY; needs root or
+# CAP_SYS_NICE or RLIMIT_RTPRIO): it moves (b) by 20-30 %, so the report says which it was.
+rt=$(curl -s "http://127.0.0.1:$iport/metrics" | awk '$1 == "sbw_ingest_commit_realtime" { print $2 }')
 # Bytes per stored event in the batch runs: their objects' bytes over their events.
 b_line=$(awk -v b="$b_bytes" -v l="$b_events" 'BEGIN { printf "%.0f", b / (l > 0 ? l : 1) }')
 
@@ -223,7 +226,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
     -v cobj="$c_objs" -v cb="$c_bytes" -v cs="$c_secs" -v bobj="$b_obj" -v bline="$b_line" -v ceil="$ceil_eps" \
     -v aobj="$a_obj" -v lst="$l_stage" -v lpub="$l_pub" -v cst="$c_stage" -v cpub="$c_pub" \
     -v wsys="$w_sys" -v wsame="$w_same" -v wcross="$w_cross" \
-    -v bad="$bad" -v objects="$objects" -v lines="$lines" 'BEGIN {
+    -v bad="$bad" -v objects="$objects" -v lines="$lines" -v rt="${rt:-0}" 'BEGIN {
   printf "%-40s %10s %10s %8s %8s %11s %9s\n", "run", "req/s", "events/s", "p50 ms", "p99 ms", "CPU us/req", "x nginx"
   row("nginx 204 + access_log (anchor)", n, n, np50, np99, nc, 1)
   row("ceiling: CivetWeb answering at once", f0, f0, f0p50, f0p99, f0c, f0/fn)
@@ -248,6 +251,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
   printf "          = %.0f events/s of %d bytes = %.1f x nginx (measured just after: %.0f req/s);\n", ceil, bline, ceil/cn, cn
   printf "          (b) reaches %.0f%% of it\n", 100*b*50/ceil
   printf "sbw-ingest peak RSS = %s MB; lake: %d objects, %d events; failed requests: %d\n", rss, objects, lines, bad
+  printf "sbw-ingest lake writes at real-time priority (SBW_INGEST_RT_PRIORITY): %s\n", rt == 1 ? "yes" : "no (refused or off)"
   printf "machine (bench/wake_probe.c): system call %.2f us; thread wake-up round trip %.1f us on one CPU,\n", wsys, wsame
   printf "          %.1f us across CPUs when the other CPU is idle (bare metal: a few us)\n", wcross
   printf "load average before / after: %s / %s (CPU us/req: the server'"'"'s own CPU time per request)\n", load0, load1
@@ -257,10 +261,10 @@ function row(name, rps, eps, p50, p99, cpu, x) {
 }'
 mkdir -p "$ROOT/var/bench"
 out="$ROOT/var/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ).json"
-printf '{"nginx_rps":%s,"batch_round_nginx_rps":%s,"ratio_single":%s,"ratio_batch":%s,"rounds":%s,"ratios_single":[%s],"ratios_batch":[%s],"ceiling_nginx_rps":{"civetweb":%s,"eventloop":%s,"lake":%s},"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"nginx_proxy_eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"wake_probe_us":{"syscall":%s,"round_trip_same_cpu":%s,"round_trip_cross_cpu":%s},"peak_rss_mb":%s,"duration_s":%s,"connections":%s}\n' \
+printf '{"nginx_rps":%s,"batch_round_nginx_rps":%s,"ratio_single":%s,"ratio_batch":%s,"rounds":%s,"ratios_single":[%s],"ratios_batch":[%s],"ceiling_nginx_rps":{"civetweb":%s,"eventloop":%s,"lake":%s},"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"nginx_proxy_eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"wake_probe_us":{"syscall":%s,"round_trip_same_cpu":%s,"round_trip_cross_cpu":%s},"peak_rss_mb":%s,"lake_writes_realtime":%s,"duration_s":%s,"connections":%s}\n' \
   "$n_rps" "$bn_rps" "$(awk -v a="$a_rps" -v n="$n_rps" 'BEGIN{printf "%.3f", a/n}')" "$(awk -v b="$b_rps" -v n="$bn_rps" 'BEGIN{printf "%.2f", b*50/n}')" \
   "$ROUNDS" "${ratios_a// /,}" "${ratios_b// /,}" "$fn_rps" "$en_rps" "$cn_rps" \
   "$f0_rps" "$f1_rps" "$f2_rps" "$e0_rps" "$e2_rps" "$x2_rps" "$l_us" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
   "$(awk -v x="$n_p99" 'BEGIN{print x/1000}')" "$(awk -v x="$a_p99" 'BEGIN{print x/1000}')" \
-  "$(awk -v x="$b_p99" 'BEGIN{print x/1000}')" "$w_sys" "$w_same" "$w_cross" "$rss" "$DUR" "$CONN" > "$out"
+  "$(awk -v x="$b_p99" 'BEGIN{print x/1000}')" "$w_sys" "$w_same" "$w_cross" "$rss" "${rt:-0}" "$DUR" "$CONN" > "$out"
 echo "saved $out"
