@@ -2,6 +2,7 @@
 #include "sbw_commit.h"
 
 #include "sbw_lake.h"
+#include "sbw_uuid.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +16,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 
 typedef struct batch {
     struct iovec *iov; /* the requests' lines, in arrival order (not copied) */
@@ -262,10 +262,8 @@ static void lead(sbw_committer_t *c, batch_t *b)
         c->open = NULL;
     pthread_mutex_unlock(&c->mu);
 
-    uuid_t u;
-    char us[37];
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, us);
+    char us[SBW_UUID_SIZE];
+    sbw_uuid_random(us);
     sbw_lake_key_for(b->received_ms, us, b->key, sizeof b->key);
     b->started = now_seconds();
     /* The stage runs in this request thread: at real-time priority while it lasts, so that

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
-#include <uuid/uuid.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,6 +14,7 @@
 #include "sbw_enrich.h"
 #include "sbw_gzip.h"
 #include "sbw_lakefmt.h"
+#include "sbw_uuid.h"
 
 static const char ROUTE[] = "/clickstream";
 
@@ -152,30 +151,6 @@ static int content_type_ok(const char *ct)
     return starts_with_ci(ct, "application/") && l > 5 && strncasecmp(ct + l - 5, "+json", 5) == 0;
 }
 
-/* A random (v4) UUID, lowercase, into out[37]. libuuid's uuid_generate_random reseeds its
- * fallback PRNG with srandom() on every call (2-3% of the collector's CPU on batches), so draw
- * from getrandom(2) through a small per-thread pool instead. */
-static void random_uuid(char out[37])
-{
-    static _Thread_local unsigned char pool[4096];
-    static _Thread_local size_t left;
-    uuid_t u;
-    if (left < sizeof u) {
-        ssize_t n = getrandom(pool, sizeof pool, 0);
-        if (n != (ssize_t)sizeof pool) { /* practically never: fall back to libuuid */
-            uuid_generate_random(u);
-            uuid_unparse_lower(u, out);
-            return;
-        }
-        left = sizeof pool;
-    }
-    memcpy(u, pool + sizeof pool - left, sizeof u);
-    left -= sizeof u;
-    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
-    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    uuid_unparse_lower(u, out);
-}
-
 /* The fast lake line: the client's own bytes with "_ingest" spliced in before the closing
  * brace, instead of re-printing the parsed tree. Used when the event's source is on one line
  * (no CR/LF: NDJSON needs one event per line) and ends with '}'. The result is the same JSON
@@ -200,7 +175,7 @@ static int splice_line(sbw_buf_t *lines, const char *src, size_t len, const char
     rc |= sbw_buf_append(lines, ingest_txt, il - 1);
     if (add_server_id) {
         char id[37];
-        random_uuid(id);
+        sbw_uuid_random(id);
         rc |= sbw_buf_append(lines, ",\"eventId\":\"", 12);
         rc |= sbw_buf_append(lines, id, 36);
         rc |= sbw_buf_append(lines, "\"", 1);
@@ -294,7 +269,7 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
             } else {
                 /* Rare shapes (pretty-printed events, a client-sent _ingest): rebuild it. */
                 char server_id[37];
-                random_uuid(server_id);
+                sbw_uuid_random(server_id);
                 meta.server_event_id = server_id;
                 ok = sbw_enrich_event(it->obj, &meta, &cfg->limits, ts_err, sizeof ts_err) == 0 &&
                      sbw_lake_line_append(&lines, it->obj, ts_err, sizeof ts_err) == 0;

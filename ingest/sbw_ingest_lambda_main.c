@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <uuid/uuid.h>
 
 #include "sbw_apigw.h"
 #include "sbw_ingest.h"
@@ -13,6 +12,7 @@
 #include "sbw_lake.h"
 #include "sbw_lambda.h"
 #include "sbw_log.h"
+#include "sbw_uuid.h"
 
 typedef struct {
     sbw_ingest_settings_t st;
@@ -32,10 +32,8 @@ static int store_object(void *ud, const char *lines, size_t len, int64_t receive
                         size_t errlen)
 {
     lambda_app_t *app = ud;
-    uuid_t u;
-    char id[37], key[128];
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, id);
+    char id[SBW_UUID_SIZE], key[128];
+    sbw_uuid_random(id);
     if (sbw_lake_key_for(received_ms, id, key, sizeof key) != 0) {
         snprintf(err, errlen, "cannot name the object");
         return -1;
