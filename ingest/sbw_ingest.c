@@ -174,7 +174,7 @@ static int splice_line(sbw_buf_t *lines, const char *src, size_t len, const char
     rc |= sbw_buf_append(lines, ",\"_ingest\":", 11);
     rc |= sbw_buf_append(lines, ingest_txt, il - 1);
     if (add_server_id) {
-        char id[37];
+        char id[SBW_UUID_SIZE];
         sbw_uuid_random(id);
         rc |= sbw_buf_append(lines, ",\"eventId\":\"", 12);
         rc |= sbw_buf_append(lines, id, 36);
@@ -268,7 +268,7 @@ static void handle_post(const sbw_ingest_config_t *cfg, const sbw_ingest_req_t *
                     snprintf(ts_err, sizeof ts_err, "out of memory");
             } else {
                 /* Rare shapes (pretty-printed events, a client-sent _ingest): rebuild it. */
-                char server_id[37];
+                char server_id[SBW_UUID_SIZE];
                 sbw_uuid_random(server_id);
                 meta.server_event_id = server_id;
                 ok = sbw_enrich_event(it->obj, &meta, &cfg->limits, ts_err, sizeof ts_err) == 0 &&

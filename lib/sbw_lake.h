@@ -144,8 +144,8 @@ int sbw_lake_put(sbw_lake_t *lake, const char *key, const void *data, size_t len
  * error code like sbw_lake_put with nothing left behind.
  * sbw_lake_publish makes n staged objects visible and durable: file = each renamed into place,
  * then each folder fsync'd once (per group of 64 objects); S3 = nothing left to do. It
- * consumes every v[i] (success or not), sets rcs[i] to 0 or SBW_LAKE_EFAIL with a message in errs[i] (errlen bytes each), and
- * returns how many failed. The handle must be the one the objects were staged with or another
+ * consumes every v[i] (success or not), sets rcs[i] to 0 or SBW_LAKE_EFAIL with a message in
+ * errs[i] (errlen bytes each), and returns how many failed. The handle must be the one the objects were staged with or another
  * handle of the same lake. sbw_lake_staged_abort drops a staged object (accepts NULL).
  * sbw_lake_put is stage + publish of one object. */
 typedef struct sbw_lake_staged sbw_lake_staged_t;
