@@ -635,6 +635,13 @@ typedef struct {
 
 enum { LV_NONE, LV_TOP, LV_PRODUCT, LV_ELEMENT };
 
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
 static void sc_ws(scan_t *s)
 {
     while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
@@ -659,37 +666,16 @@ static int hex4(const char *p)
     return v;
 }
 
-/* A string at s->p (the opening quote). Accepts only what cJSON reads to the same text that
- * sbw_event_validate checks: no raw control characters, only standard escapes, no \u0000 and
- * no unpaired surrogate; member names (key) without escapes. The unescaped length must be
- * within max and the text valid UTF-8 (checked on the raw bytes: escapes are ASCII and
- * produce whole characters, so the raw text is valid exactly when the unescaped one is). */
-static bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
+/* The rest of a string from p, the first byte that is '"', '\\' or a control character (or
+ * the end): escapes, errors and the checks at the closing quote. Off the hot path: most
+ * strings have no escape, and sc_string finishes those itself. */
+static bool sc_string_rest(scan_t *s, const char *p, size_t max, bool key, sval_t *out,
+                           bool high)
 {
-    const char *p = s->p + 1, *end = s->end;
+    const char *end = s->end;
     size_t saved = 0; /* raw bytes minus unescaped bytes */
-    bool high = false, esc = false;
+    bool esc = false;
     for (;;) {
-        /* Eight bytes at a time while none is '"', '\\' or a control character. */
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-            uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
-            special &= highs;
-            if (special) {
-                /* The lowest flagged byte is exactly the first special one (the borrows of
-                 * these tests only ever flag bytes above a true hit): step to it, noting
-                 * non-ASCII bytes before it. */
-                unsigned k = (unsigned)__builtin_ctzll(special) / 8;
-                high |= (w & highs & ((UINT64_C(1) << (8 * k)) - 1)) != 0;
-                p += k;
-                break;
-            }
-            high |= (w & highs) != 0;
-            p += 8;
-        }
         while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\') {
             high |= (unsigned char)*p >= 0x80;
             p++;
@@ -736,6 +722,48 @@ static bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
     out->escaped = esc;
     s->p = p + 1;
     return true;
+}
+
+/* A string at s->p (the opening quote). Accepts only what cJSON reads to the same text that
+ * sbw_event_validate checks: no raw control characters, only standard escapes, no \u0000 and
+ * no unpaired surrogate; member names (key) without escapes. The unescaped length must be
+ * within max and the text valid UTF-8 (checked on the raw bytes: escapes are ASCII and
+ * produce whole characters, so the raw text is valid exactly when the unescaped one is).
+ * The common case (no escape before the closing quote) is finished here; anything else goes
+ * on in sc_string_rest from the first byte that is not plain text. */
+static inline bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
+{
+    const char *start = s->p + 1, *p = start, *end = s->end;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t high = 0; /* the high bits of every byte before p, OR'ed */
+    /* Eight bytes at a time while none is '"', '\\' or a control character. */
+    while (end - p >= 8) {
+        uint64_t w = load8(p);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+        if (special) {
+            /* The lowest flagged byte is exactly the first special one (the borrows of these
+             * tests only ever flag bytes above a true hit): step to it, noting non-ASCII
+             * bytes before it. */
+            unsigned k = (unsigned)__builtin_ctzll(special);
+            high |= w & highs & ((UINT64_C(1) << (k & ~7u)) - 1);
+            p += k / 8;
+            if (*p != '"')
+                return sc_string_rest(s, p, max, key, out, high != 0);
+            size_t raw = (size_t)(p - start);
+            if (raw > max || (high && !sbw_utf8_valid(start, raw, NULL)))
+                return false;
+            out->s = start;
+            out->n = raw;
+            out->type = cJSON_String;
+            out->escaped = false;
+            s->p = p + 1;
+            return true;
+        }
+        high |= w & highs;
+        p += 8;
+    }
+    return sc_string_rest(s, p, max, key, out, high != 0);
 }
 
 /* A number in strict JSON syntax, at most 60 bytes (cJSON reads the same text with strtod);
@@ -816,7 +844,8 @@ static uint32_t top_name_bits;
 
 static unsigned field_hash_of(const char *k, size_t n)
 {
-    return (unsigned)(n * 31u + (unsigned char)k[0] * 7u + (unsigned char)k[n - 1]) %
+    /* The multipliers leave no two names of a table in one slot (no FIELD_HASH_SCAN). */
+    return (unsigned)(n * 31u + (unsigned char)k[0] * 13u + (unsigned char)k[n - 1]) %
            FIELD_HASH_SIZE;
 }
 
@@ -824,13 +853,6 @@ static const field_t *const field_tables[3] = {top_fields, product_fields, eleme
 
 /* Index of member name k[0..n) in field table t (0 top, 1 product, 2 element), or -1. */
 static int field_index(int t, const char *k, size_t n);
-
-static inline uint64_t load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
 
 static inline uint32_t load4(const char *p)
 {
