@@ -3,10 +3,12 @@
 # access log — the classic pixel collector — under wrk on loopback, in the same run.
 #   (a) one event per request   (b) 50-event batches
 # Prints req/s, events/s, p50/p99, peak RSS and the ratios; writes var/bench/ingest-*.json.
-# Two ceilings are measured in the same run, so the ratios can be read against what the server
+# Ceilings are measured in the same run, so the ratios can be read against what the server
 # library and the disk allow: ingest_floor.c (CivetWeb with sbw-ingest's options answering at
-# once, and answering on a shared 1 ms clock = a group commit whose storage is free) and
-# lake_ceiling.c (bytes per second the lake folder makes durable through sbw-ingest's writer).
+# once, and answering on a shared clock = a group commit whose storage is free; with (a)'s
+# bodies, and with (b)'s on a clock as slow as one durable (b)-sized object), eventloop_floor.c
+# (the same without a thread per connection) and lake_ceiling.c (bytes per second the lake
+# folder makes durable through sbw-ingest's writer).
 # (a), (b) and nginx are measured in ROUNDS rounds (nginx, (a), (b) back to back in each), and
 # each ratio is that round's sbw figure over that round's nginx figure; the median round is the
 # result. This VM's speed drifts by ±20-40 % within a minute (CPU steal), so an anchor measured
@@ -141,7 +143,7 @@ measure_server() { # port command... -> the run_measured line
   local port=$1 pid r; shift
   "$@" > "$work/ceiling-server.log" 2>&1 &
   pid=$!; wait_port "$port"
-  r=$(run_measured "$pid" "$port" "$work/one.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
+  r=$(run_measured "$pid" "$port" "$work/${MS_BODY:-one}.json"); kill "$pid"; wait "$pid" 2>/dev/null || true
   echo "$r"; }
 floor_run() { local p; free_port p; measure_server "$p" "$work/ingest_floor" "127.0.0.1:$p" $((CONN + 16)) "$1"; }
 # The durable latency of one object the size the single-event run writes (~55 requests of
@@ -201,6 +203,11 @@ ratios_b=$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $10 * 50 / $2 }' "$round
 b_obj=$(( b_bytes / (b_objs > 0 ? b_objs : 1) ))
 read -r c_objs c_bytes c_secs c_stage c_pub < <("$work/lake_ceiling" "$lakedir/ceiling" "$b_obj" "$DUR" | tr '=' ' ' | awk '{print $2, $4, $6, $8, $10}')
 read -r cn_rps _ < <(run_measured "$npid" "$nport" "$work/one.json")
+# (b)'s CivetWeb ceiling: the zero-work server reading the same 50-event bodies and answering
+# on a clock as slow as the durable write of one object of (b)'s size, alone (just measured).
+# What sbw-ingest adds above it in (b) is its own work: the contract, the lines, the writes.
+bl_us=$(awk -v a="$c_stage" -v b="$c_pub" 'BEGIN { printf "%d", (a + b) * 1000 }')
+read -r fb_rps fb_p50 fb_p99 fb_bad fb_err fb_cpu < <(MS_BODY=batch floor_run "$bl_us")
 a_obj=$(( a_bytes / (a_objs > 0 ? a_objs : 1) ))
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 rss=$(peak_rss_mb "$ipid")
@@ -226,6 +233,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
     -v cobj="$c_objs" -v cb="$c_bytes" -v cs="$c_secs" -v bobj="$b_obj" -v bline="$b_line" -v ceil="$ceil_eps" \
     -v aobj="$a_obj" -v lst="$l_stage" -v lpub="$l_pub" -v cst="$c_stage" -v cpub="$c_pub" \
     -v wsys="$w_sys" -v wsame="$w_same" -v wcross="$w_cross" \
+    -v fb="$fb_rps" -v fbp50="$fb_p50" -v fbp99="$fb_p99" -v fbc="$fb_cpu" -v blus="$bl_us" \
     -v bad="$bad" -v objects="$objects" -v lines="$lines" -v rt="${rt:-0}" 'BEGIN {
   printf "%-40s %10s %10s %8s %8s %11s %9s\n", "run", "req/s", "events/s", "p50 ms", "p99 ms", "CPU us/req", "x nginx"
   row("nginx 204 + access_log (anchor)", n, n, np50, np99, nc, 1)
@@ -235,6 +243,7 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
   row("ceiling: event loop answering at once", e0, e0, e0p50, e0p99, e0c, e0/en)
   row(sprintf("ceiling: event loop + free %.1f ms commit", lus/1000), e2, e2, e2p50, e2p99, e2c, e2/en)
   row("ceiling: nginx proxy -> that event loop", x2, x2, x2p50, x2p99, x2c, x2/en)
+  row(sprintf("ceiling: CivetWeb, 50 events, %.1f ms", blus/1000), fb, fb*50, fbp50, fbp99, fbc, fb*50/cn)
   row("sbw-ingest, 1 event/request", a, a, ap50, ap99, ac, a/n)
   row("sbw-ingest, 50 events/request", b, b*50, bp50, bp99, bc, b*50/bn)
   printf "\nratio (a) sbw req/s / nginx req/s       = %.2f  (target >= 0.5); rounds: %s\n", a/n, ra
@@ -250,6 +259,9 @@ awk -v n="$n_rps" -v a="$a_rps" -v b="$b_rps" -v bn="$bn_rps" -v np50="$n_p50" -
   printf "          lake folder: %.0f MB/s durable with %.1f MB objects (%d in %.1f s; stage %.1f ms, publish %.1f ms)\n", cb/cs/1e6, bobj/1e6, cobj, cs, cst, cpub
   printf "          = %.0f events/s of %d bytes = %.1f x nginx (measured just after: %.0f req/s);\n", ceil, bline, ceil/cn, cn
   printf "          (b) reaches %.0f%% of it\n", 100*b*50/ceil
+  printf "          CivetWeb reading the 50-event bodies, answering on a %.1f ms clock (one durable object of\n", blus/1000
+  printf "          (b)'"'"'s size, alone; no work, no I/O) = %.1f x nginx in events/s, at %.0f us CPU per request;\n", fb*50/cn, fbc
+  printf "          (b) reaches %.0f%% of it at %.0f us\n", 100*b*50/(fb*50), bc
   printf "sbw-ingest peak RSS = %s MB; lake: %d objects, %d events; failed requests: %d\n", rss, objects, lines, bad
   printf "sbw-ingest lake writes at real-time priority (SBW_INGEST_RT_PRIORITY): %s\n", rt == 1 ? "yes" : "no (refused or off)"
   printf "machine (bench/wake_probe.c): system call %.2f us; thread wake-up round trip %.1f us on one CPU,\n", wsys, wsame
@@ -261,10 +273,10 @@ function row(name, rps, eps, p50, p99, cpu, x) {
 }'
 mkdir -p "$ROOT/var/bench"
 out="$ROOT/var/bench/ingest-$(date -u +%Y%m%dT%H%M%SZ).json"
-printf '{"nginx_rps":%s,"batch_round_nginx_rps":%s,"ratio_single":%s,"ratio_batch":%s,"rounds":%s,"ratios_single":[%s],"ratios_batch":[%s],"ceiling_nginx_rps":{"civetweb":%s,"eventloop":%s,"lake":%s},"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"nginx_proxy_eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"wake_probe_us":{"syscall":%s,"round_trip_same_cpu":%s,"round_trip_cross_cpu":%s},"peak_rss_mb":%s,"lake_writes_realtime":%s,"duration_s":%s,"connections":%s}\n' \
+printf '{"nginx_rps":%s,"batch_round_nginx_rps":%s,"ratio_single":%s,"ratio_batch":%s,"rounds":%s,"ratios_single":[%s],"ratios_batch":[%s],"ceiling_nginx_rps":{"civetweb":%s,"eventloop":%s,"lake":%s},"civetweb_floor_rps":%s,"civetweb_1ms_commit_rps":%s,"civetweb_lake_latency_commit_rps":%s,"eventloop_floor_rps":%s,"eventloop_lake_latency_commit_rps":%s,"nginx_proxy_eventloop_lake_latency_commit_rps":%s,"lake_latency_us":%s,"lake_ceiling_events_per_s":%s,"civetweb_batch_commit_events_per_s":%s,"batch_object_latency_us":%s,"single_rps":%s,"batch_rps":%s,"batch_events_per_s":%s,"cpu_us_per_req":{"nginx":%s,"single":%s,"batch":%s},"load_before":"%s","load_after":"%s","p99_ms":{"nginx":%s,"single":%s,"batch":%s},"wake_probe_us":{"syscall":%s,"round_trip_same_cpu":%s,"round_trip_cross_cpu":%s},"peak_rss_mb":%s,"lake_writes_realtime":%s,"duration_s":%s,"connections":%s}\n' \
   "$n_rps" "$bn_rps" "$(awk -v a="$a_rps" -v n="$n_rps" 'BEGIN{printf "%.3f", a/n}')" "$(awk -v b="$b_rps" -v n="$bn_rps" 'BEGIN{printf "%.2f", b*50/n}')" \
   "$ROUNDS" "${ratios_a// /,}" "${ratios_b// /,}" "$fn_rps" "$en_rps" "$cn_rps" \
-  "$f0_rps" "$f1_rps" "$f2_rps" "$e0_rps" "$e2_rps" "$x2_rps" "$l_us" "$ceil_eps" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
+  "$f0_rps" "$f1_rps" "$f2_rps" "$e0_rps" "$e2_rps" "$x2_rps" "$l_us" "$ceil_eps" "$(awk -v b="$fb_rps" 'BEGIN{print b*50}')" "$bl_us" "$a_rps" "$b_rps" "$(awk -v b="$b_rps" 'BEGIN{print b*50}')" "$n_cpu" "$a_cpu" "$b_cpu" "$load0" "$load1" \
   "$(awk -v x="$n_p99" 'BEGIN{print x/1000}')" "$(awk -v x="$a_p99" 'BEGIN{print x/1000}')" \
   "$(awk -v x="$b_p99" 'BEGIN{print x/1000}')" "$w_sys" "$w_same" "$w_cross" "$rss" "${rt:-0}" "$DUR" "$CONN" > "$out"
 echo "saved $out"
