@@ -740,7 +740,8 @@ static inline bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
     while (end - p >= 8) {
         uint64_t w = load8(p);
         uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+        uint64_t special =
+            (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
         if (special) {
             /* The lowest flagged byte is exactly the first special one (the borrows of these
              * tests only ever flag bytes above a true hit): step to it, noting non-ASCII
