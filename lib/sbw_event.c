@@ -666,6 +666,23 @@ static int hex4(const char *p)
     return v;
 }
 
+/* The checks at a string's closing quote (at close), and the value into out: the unescaped
+ * length (raw bytes minus saved) within max, valid UTF-8 when a byte had its high bit. */
+static inline bool sc_string_end(scan_t *s, const char *close, size_t saved, bool high, bool esc,
+                                 size_t max, sval_t *out)
+{
+    const char *start = s->p + 1;
+    size_t raw = (size_t)(close - start);
+    if (raw - saved > max || (high && !sbw_utf8_valid(start, raw, NULL)))
+        return false;
+    out->s = start;
+    out->n = raw;
+    out->type = cJSON_String;
+    out->escaped = esc;
+    s->p = close + 1;
+    return true;
+}
+
 /* The rest of a string from p, the first byte that is '"', '\\' or a control character (or
  * the end): escapes, errors and the checks at the closing quote. Off the hot path: most
  * strings have no escape, and sc_string finishes those itself. */
@@ -712,16 +729,7 @@ static bool sc_string_rest(scan_t *s, const char *p, size_t max, bool key, sval_
         saved += 6 - (cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3);
         p += 6;
     }
-    const char *start = s->p + 1;
-    size_t raw = (size_t)(p - start);
-    if (raw - saved > max || (high && !sbw_utf8_valid(start, raw, NULL)))
-        return false;
-    out->s = start;
-    out->n = raw;
-    out->type = cJSON_String;
-    out->escaped = esc;
-    s->p = p + 1;
-    return true;
+    return sc_string_end(s, p, saved, high, esc, max, out);
 }
 
 /* A string at s->p (the opening quote). Accepts only what cJSON reads to the same text that
@@ -751,15 +759,7 @@ static inline bool sc_string(scan_t *s, size_t max, bool key, sval_t *out)
             p += k / 8;
             if (*p != '"')
                 return sc_string_rest(s, p, max, key, out, high != 0);
-            size_t raw = (size_t)(p - start);
-            if (raw > max || (high && !sbw_utf8_valid(start, raw, NULL)))
-                return false;
-            out->s = start;
-            out->n = raw;
-            out->type = cJSON_String;
-            out->escaped = false;
-            s->p = p + 1;
-            return true;
+            return sc_string_end(s, p, 0, high != 0, false, max, out);
         }
         high |= w & highs;
         p += 8;
