@@ -53,7 +53,7 @@ struct sbw_committer {
     int realtime; /* see sbw_committer_realtime; set before any submit, then read-only */
 };
 
-static double now_seconds(void)
+double sbw_committer_clock(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -160,7 +160,7 @@ static void *publisher_main(void *arg)
         pthread_mutex_unlock(&c->mu);
 
         c->publish(c->ud, items, n);
-        double t = now_seconds();
+        double t = sbw_committer_clock();
         pthread_mutex_lock(&c->mu);
         for (size_t i = 0; i < n; i++) {
             round[i]->rc = items[i].rc == 0 ? 0 : -1;
@@ -265,7 +265,7 @@ static void lead(sbw_committer_t *c, batch_t *b)
     char us[SBW_UUID_SIZE];
     sbw_uuid_random(us);
     sbw_lake_key_for(b->received_ms, us, b->key, sizeof b->key);
-    b->started = now_seconds();
+    b->started = sbw_committer_clock();
     /* The stage runs in this request thread: at real-time priority while it lasts, so that
      * on busy CPUs each step of the write (and the wake-up after each flush) is not queued
      * behind the other request threads. Restored before the thread serves requests again. */
@@ -294,7 +294,7 @@ static void lead(sbw_committer_t *c, batch_t *b)
         return;
     }
     b->rc = -1;
-    b->seconds = now_seconds() - b->started;
+    b->seconds = sbw_committer_clock() - b->started;
     account(c, b);
     pthread_mutex_unlock(&c->mu);
     complete(b);

@@ -31,7 +31,7 @@ typedef int (*sbw_commit_stage_fn)(void *ud, int slot, const char *key, const st
 typedef struct {
     void *staged;         /* from stage; publish consumes it */
     const char *key;      /* the object key */
-    double stage_started; /* CLOCK_MONOTONIC seconds when its stage began (latency metrics) */
+    double stage_started; /* sbw_committer_clock() when its stage began (latency metrics) */
     int rc;               /* publish sets: 0 durable and visible, -1 failed (with err) */
     char *err;
     size_t errlen;
@@ -87,6 +87,9 @@ int sbw_committer_submit(sbw_committer_t *c, const char *lines, size_t len, int6
 /* 1: the lake path runs at real-time priority; 0: it was not asked for (rt_priority 0);
  * -errno: it was asked for and refused (EPERM: no privilege), so it runs as with 0. */
 int sbw_committer_realtime(sbw_committer_t *c);
+
+/* The committer's clock: CLOCK_MONOTONIC in seconds (that of stage_started). */
+double sbw_committer_clock(void);
 
 /* A consistent copy of the counters. */
 void sbw_committer_stats(sbw_committer_t *c, sbw_commit_stats_t *out);

@@ -59,24 +59,16 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* CLOCK_MONOTONIC in seconds, the clock of sbw_commit_item_t.stage_started. */
-static double mono_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The committer's stage: one object written durably where readers do not see it yet. */
 static int lake_stage(void *ud, int slot, const char *key, const struct iovec *iov, int iovcnt,
                       void **staged, char *err, size_t errlen)
 {
     app_t *app = ud;
     sbw_lake_staged_t *st = NULL;
-    double t0 = mono_seconds();
+    double t0 = sbw_committer_clock();
     int rc = sbw_lake_stage(app->writers[slot], key, iov, iovcnt, &st, err, errlen);
     if (rc != 0) {
-        sbw_metrics_write(&app->metrics, mono_seconds() - t0, 0);
+        sbw_metrics_write(&app->metrics, sbw_committer_clock() - t0, 0);
         SBW_ERROR(key, "lake write failed: %s", err);
         return -1;
     }
@@ -96,7 +88,7 @@ static void lake_publish(void *ud, sbw_commit_item_t *items, size_t n)
         errs[i] = items[i].err;
     }
     sbw_lake_publish(app->publisher, staged, rcs, errs, items[0].errlen, n);
-    double now = mono_seconds();
+    double now = sbw_committer_clock();
     for (size_t i = 0; i < n; i++) {
         items[i].rc = rcs[i] == 0 ? 0 : -1;
         sbw_metrics_write(&app->metrics, now - items[i].stage_started, items[i].rc == 0);

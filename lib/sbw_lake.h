@@ -145,8 +145,9 @@ int sbw_lake_put(sbw_lake_t *lake, const char *key, const void *data, size_t len
  * sbw_lake_publish makes n staged objects visible and durable: file = each renamed into place,
  * then each folder fsync'd once (per group of 64 objects); S3 = nothing left to do. It
  * consumes every v[i] (success or not), sets rcs[i] to 0 or SBW_LAKE_EFAIL with a message in
- * errs[i] (errlen bytes each), and returns how many failed. The handle must be the one the objects were staged with or another
- * handle of the same lake. sbw_lake_staged_abort drops a staged object (accepts NULL).
+ * errs[i] (errlen bytes each), and returns how many failed. The handle must be the one the
+ * objects were staged with or another handle of the same lake. sbw_lake_staged_abort drops a
+ * staged object (accepts NULL).
  * sbw_lake_put is stage + publish of one object. */
 typedef struct sbw_lake_staged sbw_lake_staged_t;
 int sbw_lake_stage(sbw_lake_t *lake, const char *key, const struct iovec *iov, int iovcnt,

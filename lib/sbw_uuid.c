@@ -27,7 +27,7 @@ void sbw_uuid_random(char out[SBW_UUID_SIZE])
         ssize_t n = getrandom(pool, sizeof pool, 0);
         if (n != (ssize_t)sizeof pool) { /* practically never: fall back to libuuid */
             uuid_generate_random(u);
-            uuid_unparse_lower(u, out);
+            unparse_lower(u, out);
             return;
         }
         left = sizeof pool;
