@@ -23,7 +23,9 @@ for attempt in 1 2 3 4 5; do
     sleep 0.1
   done
   [ "$up" = 1 ] && break
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
+  # (|| true: under set -e a failing kill or wait of the server that already exited would end
+  # this script silently instead of trying the next port)
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
   echo "sbw-ingest did not start on port $port (attempt $attempt):"; tail -n 3 "$work/ingest.log"
 done
 [ -n "$pid" ] || { echo "could not start sbw-ingest"; exit 1; }
